@@ -1,0 +1,21 @@
+# Guest programs: one C source, built as a static musl x86-64 binary (musl-gcc)
+# and, where the riscv32 toolchain is present, as a static RV32I binary.
+find_program(MUSL_GCC musl-gcc REQUIRED)
+set(PSX_RV32_CC "${PSX_CACHE}/rv32/bin/psx-rv32-cc" CACHE FILEPATH "riscv32 musl compiler wrapper")
+
+# psx_guest_program(NAME SRC [CFLAGS...]) -> ${CMAKE_BINARY_DIR}/guests/NAME (and NAME.rv32)
+function(psx_guest_program name src)
+  set(out ${CMAKE_BINARY_DIR}/guests/${name})
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/guests
+    COMMAND ${MUSL_GCC} -static -O2 -Wall ${ARGN} -o ${out} ${src}
+    DEPENDS ${src} VERBATIM)
+  set(outs ${out})
+  if(EXISTS ${PSX_RV32_CC})
+    add_custom_command(OUTPUT ${out}.rv32
+      COMMAND ${PSX_RV32_CC} -O2 -Wall ${ARGN} -o ${out}.rv32 ${src}
+      DEPENDS ${src} VERBATIM)
+    list(APPEND outs ${out}.rv32)
+  endif()
+  add_custom_target(guest_${name} ALL DEPENDS ${outs})
+endfunction()

@@ -1,0 +1,334 @@
+// The riscv32 guest host's run loop: Unicorn runs the guest with no
+// per-instruction hooks and count = 0 (CONVENTIONS #11); only ECALLs and
+// faults leave translated code. An ECALL is answered inside the interrupt hook
+// when its completion needs nothing of the address space; a completion that
+// changes mappings, and every fault, stops the engine and is handled here.
+#include "emulator/rv32_emulator.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unicorn/unicorn.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "emulator/guest_memory.h"
+#include "emulator/rv32_decode.h"
+
+namespace psx::emu {
+namespace {
+
+// RISC-V exception causes Unicorn passes to the interrupt hook.
+enum Cause : uint32_t {
+  kFetchMisaligned = 0, kFetchAccess = 1, kIllegal = 2, kBreakpoint = 3,
+  kLoadMisaligned = 4, kLoadAccess = 5, kStoreMisaligned = 6, kStoreAccess = 7,
+  kEcallU = 8, kEcallS = 9, kEcallM = 11,
+};
+// Unicorn 2.0.1 runs the guest in machine mode and hands the hook every
+// exception with the pc already advanced by 4, whatever the instruction's
+// length: right for ECALL (resume after it), 4 too far for a fault.
+constexpr uint32_t kHookPcSkew = 4;
+// PCs are even, so the engine never stops at this `until` address by itself.
+constexpr uint64_t kNoUntil = 0xffffffff;
+
+// si_code values (asm-generic siginfo.h), as qemu-riscv32 reports them.
+constexpr uint64_t kIllIllopc = 1, kTrapBrkpt = 1, kBusAdraln = 1;
+constexpr uint64_t kSegvMaperr = 1, kSegvAccerr = 2;
+
+struct Fault {
+  int signal = 0;
+  uint64_t addr = 0;
+  uint64_t pc = 0;
+  uint64_t code = 0;
+};
+
+enum class Stop {
+  kNone,
+  kAction,     // a completion's memory action waits in `pending`
+  kCodeSync,   // drop translations of writable code after a system call
+  kFault,      // `fault` is complete
+  kDataFault,  // `fault` lacks the pc: the engine reports the block's start
+  kError,
+};
+
+struct Guest {
+  uc_engine* uc = nullptr;
+  GuestMemory* mem = nullptr;
+  SyscallPort* port = nullptr;
+  uint32_t next_tag = 1;
+  Stop stop = Stop::kNone;
+  Completion pending{};
+  Fault fault;
+  std::string error;
+
+  uint32_t reg(int r) {
+    uint32_t v = 0;
+    uc_reg_read(uc, UC_RISCV_REG_X0 + r, &v);
+    return v;
+  }
+  void set_reg(int r, uint32_t v) {
+    if (r != 0) uc_reg_write(uc, UC_RISCV_REG_X0 + r, &v);
+  }
+  uint32_t pc() {
+    uint32_t v = 0;
+    uc_reg_read(uc, UC_RISCV_REG_PC, &v);
+    return v;
+  }
+  std::optional<uint16_t> parcel(uint32_t at) {
+    uint16_t v;
+    if (uc_mem_read(uc, at, &v, sizeof v) != UC_ERR_OK) return std::nullopt;
+    return v;
+  }
+  std::optional<Rv32Insn> insn_at(uint32_t at) {
+    auto lo = parcel(at);
+    if (!lo) return std::nullopt;
+    uint32_t bits = *lo;
+    if ((bits & 3) == 3) {
+      auto hi = parcel(at + 2);
+      if (!hi) return std::nullopt;
+      bits |= uint32_t(*hi) << 16;
+    }
+    return decode_rv32(bits);
+  }
+  void stop_with(Stop s) {
+    stop = s;
+    uc_emu_stop(uc);
+  }
+  void fail(std::string message) {
+    error = std::move(message);
+    stop_with(Stop::kError);
+  }
+};
+
+[[noreturn]] void kill_self(int sig) {
+  // The guest died by `sig`: so must its host process, so that the parent
+  // sees WIFSIGNALED. No host core file: it would hold the emulator, not the guest.
+  struct rlimit none = {0, 0};
+  setrlimit(RLIMIT_CORE, &none);
+  signal(sig, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+  raise(sig);
+  _exit(128 + (sig & 0x7f));  // a signal whose default is to ignore
+}
+
+// Actions that end the process or touch only registers; false if the
+// action must wait until the engine has stopped.
+bool apply_inline_action(Guest& g, const Completion& c) {
+  switch (c.action) {
+    case Action::kNone: return true;
+    case Action::kSetThreadPointer: g.set_reg(4, uint32_t(c.a[0])); return true;
+    case Action::kExit: _exit(int(c.a[0] & 0xff));
+    case Action::kKillSelf: kill_self(int(c.a[0]));
+    default: return false;
+  }
+}
+
+std::string apply_memory_action(GuestMemory& mem, const Completion& c) {
+  switch (c.action) {
+    case Action::kMap:
+      return mem.map(c.a[0], c.a[1], c.a[2], uint32_t(c.a[3]), (c.a[4] & kMapReplace) != 0);
+    case Action::kUnmap: return mem.unmap(c.a[0], c.a[1]);
+    case Action::kProtect: return mem.protect(c.a[0], c.a[1], uint32_t(c.a[2]));
+    default: {
+      char buf[64];
+      snprintf(buf, sizeof buf, "completion carries unknown action %u", unsigned(c.action));
+      return buf;
+    }
+  }
+}
+
+void on_ecall(Guest& g) {
+  static constexpr int kArgs[6] = {10, 11, 12, 13, 14, 15};  // a0..a5
+  Frame f{};
+  f.tag = g.next_tag++;
+  f.abi = Abi::kLinuxRiscv32;
+  f.nr = int32_t(g.reg(17));  // a7
+  f.tid = 0;                  // the personality knows which thread its channel serves
+  for (int i = 0; i < 6; ++i) f.args[i] = g.reg(kArgs[i]);
+  Completion c = g.port->call(f);
+  if (c.tag != f.tag) return g.fail("completion tag does not match the frame");
+  g.set_reg(10, uint32_t(c.result));
+  if (!apply_inline_action(g, c)) {
+    g.pending = c;
+    return g.stop_with(Stop::kAction);
+  }
+  if (g.mem->has_writable_code()) g.stop_with(Stop::kCodeSync);
+}
+
+// rdtime/rdtimeh: Unicorn (machine mode, no timer device) raises an illegal
+// instruction where Linux and qemu-riscv32 let user code read the time CSR.
+bool emulate_time_csr(Guest& g, const Rv32Insn& i) {
+  if (i.kind != Rv32Insn::Kind::kCsr || i.funct3 != 2 || i.rs1 != 0) return false;
+  if (i.csr != 0xc01 && i.csr != 0xc81) return false;
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  uint64_t ticks = (uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec)) / 100;  // 10 MHz
+  g.set_reg(i.rd, uint32_t(i.csr == 0xc01 ? ticks : ticks >> 32));
+  return true;
+}
+
+void on_exception(Guest& g, uint32_t cause) {
+  uint32_t pc = g.pc() - kHookPcSkew;
+  Fault& f = g.fault;
+  f = Fault{};
+  f.pc = pc;
+  auto insn = g.insn_at(pc);
+  switch (cause) {
+    case kIllegal:
+      if (insn && emulate_time_csr(g, *insn)) return;  // resume after it
+      f = {SIGILL, pc, pc, kIllIllopc};
+      break;
+    case kBreakpoint: f = {SIGTRAP, pc, pc, kTrapBrkpt}; break;
+    case kFetchMisaligned: f = {SIGBUS, pc, pc, kBusAdraln}; break;
+    case kLoadMisaligned:
+    case kStoreMisaligned:  // lr/sc/amo: plain loads and stores may be misaligned
+      f = {SIGBUS, 0, pc, kBusAdraln};
+      if (insn && insn->kind == Rv32Insn::Kind::kMemory)
+        f.addr = g.reg(insn->rs1) + uint32_t(insn->offset);
+      break;
+    default:
+      f = {SIGSEGV, 0, pc, kSegvAccerr};
+      if (cause == kFetchAccess) f.addr = pc;
+      else if (insn && insn->kind == Rv32Insn::Kind::kMemory)
+        f.addr = g.reg(insn->rs1) + uint32_t(insn->offset);
+      break;
+  }
+  g.stop_with(Stop::kFault);
+}
+
+void hook_interrupt(uc_engine*, uint32_t cause, void* user) {
+  auto& g = *static_cast<Guest*>(user);
+  try {
+    if (cause == kEcallU || cause == kEcallS || cause == kEcallM) return on_ecall(g);
+    on_exception(g, cause);
+  } catch (const std::exception& e) {
+    g.fail(std::string("exception in the interrupt hook: ") + e.what());
+  } catch (...) {
+    g.fail("exception in the interrupt hook");
+  }
+}
+
+// Unicorn 2.0.1 routes ebreak here (its "stop" exception), with an exact pc.
+bool hook_invalid_insn(uc_engine*, void* user) {
+  auto& g = *static_cast<Guest*>(user);
+  uint32_t pc = g.pc();
+  auto insn = g.insn_at(pc);
+  if (insn && insn->kind == Rv32Insn::Kind::kEbreak) g.fault = {SIGTRAP, pc, pc, kTrapBrkpt};
+  else g.fault = {SIGILL, pc, pc, kIllIllopc};
+  g.stop = Stop::kFault;
+  return false;  // stop the engine
+}
+
+bool hook_bad_access(uc_engine*, uc_mem_type type, uint64_t addr, int, int64_t, void* user) {
+  auto& g = *static_cast<Guest*>(user);
+  bool unmapped = type == UC_MEM_READ_UNMAPPED || type == UC_MEM_WRITE_UNMAPPED ||
+                  type == UC_MEM_FETCH_UNMAPPED;
+  g.fault = {SIGSEGV, uint32_t(addr), 0, unmapped ? kSegvMaperr : kSegvAccerr};
+  if (type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT) {
+    g.fault.pc = uint32_t(addr);  // the pc is the address that could not be fetched
+    g.stop = Stop::kFault;
+  } else {
+    g.fault.code |= uint64_t(type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT) << 32;
+    g.stop = Stop::kDataFault;
+  }
+  return false;  // not handled: the engine stops
+}
+
+std::string check_boot(const BootInfo& boot) {
+  if (boot.abi != Abi::kLinuxRiscv32) return "boot record is not for the riscv32 ABI";
+  if (boot.nregions == 0 || boot.nregions > kMaxBootRegions) return "boot record region count";
+  if (boot.entry >= kGuestSpace || boot.sp >= kGuestSpace) return "boot entry or sp beyond 32 bits";
+  return "";
+}
+
+// Completes a data fault's pc (see locate_data_fault) and clears the
+// direction bit hook_bad_access kept in the upper half of `code`.
+void finish_data_fault(Guest& g) {
+  bool write = (g.fault.code >> 32) & 1;
+  g.fault.code &= 0xffffffff;
+  uint32_t x[32];
+  for (int r = 0; r < 32; ++r) x[r] = g.reg(r);
+  uint32_t block = g.pc();
+  auto pc = locate_data_fault([&](uint32_t at) { return g.parcel(at); }, x, block,
+                              uint32_t(g.fault.addr), write);
+  g.fault.pc = pc.value_or(block);
+}
+
+}  // namespace
+
+std::string run_riscv32(const BootInfo& boot, int memfd, SyscallPort& port) {
+  if (auto err = check_boot(boot); !err.empty()) return err;
+  uc_engine* uc = nullptr;
+  if (uc_err e = uc_open(UC_ARCH_RISCV, UC_MODE_RISCV32, &uc); e != UC_ERR_OK)
+    return std::string("uc_open: ") + uc_strerror(e);
+  struct Close {
+    uc_engine* uc;
+    ~Close() { uc_close(uc); }
+  } close{uc};
+  GuestMemory mem(uc, memfd);  // destroyed before the engine is closed
+  for (uint32_t i = 0; i < boot.nregions; ++i) {
+    const BootRegion& r = boot.regions[i];
+    if (auto err = mem.map(r.va, r.len, r.offset, r.prot, false); !err.empty())
+      return "boot region " + std::to_string(i) + ": " + err;
+  }
+
+  Guest g;
+  g.uc = uc;
+  g.mem = &mem;
+  g.port = &port;
+  uc_hook h;
+  if (uc_hook_add(uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(hook_interrupt), &g, 1, 0) ||
+      uc_hook_add(uc, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(hook_invalid_insn), &g,
+                  1, 0) ||
+      uc_hook_add(uc, &h, UC_HOOK_MEM_INVALID, reinterpret_cast<void*>(hook_bad_access), &g, 1,
+                  0))
+    return "uc_hook_add failed";
+  g.set_reg(2, uint32_t(boot.sp));  // everything else starts at 0, as on Linux
+
+  uint64_t pc = boot.entry;
+  for (;;) {
+    g.stop = Stop::kNone;
+    uc_err e = uc_emu_start(uc, pc, kNoUntil, 0, 0);
+    Stop stop = g.stop;
+    if (stop == Stop::kNone && e != UC_ERR_OK) return std::string("uc_emu_start: ") + uc_strerror(e);
+    switch (stop) {
+      case Stop::kNone:
+        return "the engine stopped without a reason";
+      case Stop::kError:
+        return g.error;
+      case Stop::kAction:
+        if (auto err = apply_memory_action(mem, g.pending); !err.empty())
+          return "completion action: " + err;
+        if (mem.has_writable_code()) mem.drop_writable_code_translations();
+        break;
+      case Stop::kCodeSync:
+        mem.drop_writable_code_translations();
+        break;
+      case Stop::kDataFault:
+        finish_data_fault(g);
+        [[fallthrough]];
+      case Stop::kFault: {
+        Frame f{};
+        f.tag = g.next_tag++;
+        f.abi = Abi::kLinuxRiscv32;
+        f.flags = kFrameFault;
+        f.nr = g.fault.signal;
+        f.args[0] = g.fault.addr;
+        f.args[1] = g.fault.pc;
+        f.args[2] = g.fault.code;
+        Completion c = port.call(f);
+        if (c.tag != f.tag) return "completion tag does not match the fault frame";
+        apply_inline_action(g, c);  // kKillSelf or kExit end the process here
+        return "the kernel host resumed a faulted guest (riscv32 signal handlers are not"
+               " supported yet)";
+      }
+    }
+    pc = g.pc();
+  }
+}
+
+}  // namespace psx::emu

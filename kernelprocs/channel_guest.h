@@ -1,0 +1,52 @@
+// Guest-host side of the channel: submit one frame and wait for its result.
+// Freestanding (used by the trap shim, which must not touch %fs): the caller
+// supplies the raw system call entry, so no libc is involved.
+#pragma once
+#include "kernelprocs/channel_layout.h"
+
+namespace psx {
+
+using RawSyscall = long (*)(long nr, long a, long b, long c, long d, long e, long f);
+
+inline constexpr long kSysWrite = 1, kSysFutex = 202;
+inline constexpr int kFutexWait = 0;
+
+// Spin this many TSC ticks for the answer before sleeping on the futex.
+inline constexpr uint64_t kGuestSpinTicks = 60'000;
+
+inline uint64_t read_tsc() { return __builtin_ia32_rdtsc(); }
+
+inline void channel_submit(ChannelShared* ch, int doorbell, const Frame& f, RawSyscall sys) {
+  uint32_t tail = ch->sq_tail;
+  ch->sq[tail & (kRingSlots - 1)] = f;
+  store_seq(&ch->sq_tail, tail + 1);
+  if (load_seq(&ch->kernel_sleeping)) {
+    uint64_t one = 1;
+    sys(kSysWrite, doorbell, long(&one), sizeof one, 0, 0, 0);
+  }
+}
+
+inline Completion channel_wait(ChannelShared* ch, RawSyscall sys) {
+  uint32_t head = ch->cq_head;
+  if (load_acquire(&ch->cq_tail) == head) {
+    uint64_t start = read_tsc();
+    while (load_acquire(&ch->cq_tail) == head && read_tsc() - start < kGuestSpinTicks) cpu_relax();
+    while (load_acquire(&ch->cq_tail) == head) {
+      store_seq(&ch->guest_waiting, 1);
+      if (load_seq(&ch->cq_tail) != head) break;
+      // Shared (not PRIVATE) futex: the word is in memory shared with the kernel host.
+      sys(kSysFutex, long(&ch->cq_tail), kFutexWait, head, 0, 0, 0);
+    }
+    store_seq(&ch->guest_waiting, 0);
+  }
+  Completion c = ch->cq[head & (kRingSlots - 1)];
+  store_release(&ch->cq_head, head + 1);
+  return c;
+}
+
+inline Completion channel_call(ChannelShared* ch, int doorbell, const Frame& f, RawSyscall sys) {
+  channel_submit(ch, doorbell, f, sys);
+  return channel_wait(ch, sys);
+}
+
+}  // namespace psx

@@ -1,0 +1,82 @@
+// The channel between a guest host process and the kernel host: two
+// single-producer single-consumer rings in a shared memory object.
+//   submission ring: raw syscall frames, guest -> kernel host
+//   completion ring: results (and actions), kernel host -> guest
+// Slots are 64 bytes and are not messages: a frame is the guest's raw call.
+// This header is included by the freestanding trap shim: no libc, no TLS.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+namespace psx {
+
+enum class Abi : uint16_t { kNone = 0, kLinuxX86_64 = 1, kLinuxRiscv32 = 2 };
+
+// Frame::flags bits.
+enum FrameFlags : uint16_t {
+  // Not a system call: a CPU fault the guest took (the emulator reports them).
+  // nr = signal (SIGILL, SIGSEGV, SIGBUS, SIGTRAP), args[0] = fault address,
+  // args[1] = pc, args[2] = si_code. The personality decides what happens.
+  kFrameFault = 1,
+};
+
+// A raw system call as the guest made it.
+struct alignas(64) Frame {
+  uint32_t tag;       // matches the completion
+  Abi abi;
+  uint16_t flags;     // FrameFlags
+  int32_t nr;         // the ABI's syscall number
+  uint32_t tid;       // guest thread id that made the call
+  uint64_t args[6];   // rdi rsi rdx r10 r8 r9 (x86-64); a0..a5 (riscv32)
+};
+static_assert(sizeof(Frame) == 64, "a frame is one cache line");
+
+// What the guest host process must do itself, in its own address space,
+// before it hands `result` to the guest. Only it can change its mappings.
+enum class Action : uint16_t {
+  kNone = 0,
+  kMap,       // a: va, len, memory-object offset, prot, kMapFlag*
+  kUnmap,     // a: va, len
+  kProtect,   // a: va, len, prot
+  kSetThreadPointer,  // a: value (x86-64: %fs base; riscv32: tp)
+  kExit,      // a: exit status (the guest host process ends, status & 0xff)
+  kKillSelf,  // a: signal number (the guest host process ends by this signal)
+};
+enum : uint64_t { kMapReplace = 1 };  // MAP_FIXED semantics: replace what is there
+
+struct alignas(64) Completion {
+  uint32_t tag;
+  Action action;
+  uint16_t flags;
+  int64_t result;     // -errno on failure, as Linux returns it
+  uint64_t a[6];      // action arguments
+};
+static_assert(sizeof(Completion) == 64, "a completion is one cache line");
+
+inline constexpr uint32_t kRingSlots = 16;  // power of two
+inline constexpr uint32_t kChannelMagic = 0x70737863;  // "psxc"
+
+// The shared control block. Each counter sits on its own cache line so the
+// two sides never write the same line.
+struct ChannelShared {
+  uint32_t magic;
+  uint32_t version;
+  alignas(64) uint32_t sq_tail;          // written by the guest
+  alignas(64) uint32_t sq_head;          // written by the kernel host
+  alignas(64) uint32_t cq_tail;          // written by the kernel host; futex word
+  alignas(64) uint32_t cq_head;          // written by the guest
+  alignas(64) uint32_t kernel_sleeping;  // 1: kernel host sleeps, ring the doorbell
+  alignas(64) uint32_t guest_waiting;    // 1: guest sleeps on the cq_tail futex
+  alignas(64) Frame sq[kRingSlots];
+  Completion cq[kRingSlots];
+};
+static_assert(offsetof(ChannelShared, sq) % 64 == 0);
+
+// Atomics used by both sides (GCC/Clang builtins work freestanding).
+inline uint32_t load_acquire(const uint32_t* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+inline void store_release(uint32_t* p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+inline uint32_t load_seq(const uint32_t* p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
+inline void store_seq(uint32_t* p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
+inline void cpu_relax() { __builtin_ia32_pause(); }
+
+}  // namespace psx

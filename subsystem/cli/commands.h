@@ -1,0 +1,7 @@
+// The `psx` command line: one function per subcommand.
+#pragma once
+
+namespace psx::cli {
+int run_main(int argc, char** argv);       // psx run
+int syscalls_main(int argc, char** argv);  // psx syscalls
+}  // namespace psx::cli

@@ -1,0 +1,206 @@
+#include "subsystem/guest_memory.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace psx {
+
+SysResult<std::unique_ptr<GuestMemory>> GuestMemory::create(uint64_t capacity) {
+  std::unique_ptr<GuestMemory> m(new GuestMemory());
+  m->fd_ = memfd_create("psx-guest-memory", MFD_CLOEXEC);
+  if (m->fd_ < 0) return fail(errno);
+  if (ftruncate(m->fd_, off_t(capacity)) != 0) return fail(errno);
+  void* p = mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, m->fd_, 0);
+  if (p == MAP_FAILED) return fail(errno);
+  m->base_ = static_cast<uint8_t*>(p);
+  m->capacity_ = capacity;
+  m->free_[0] = capacity;
+  return m;
+}
+
+GuestMemory::~GuestMemory() {
+  if (base_) munmap(base_, capacity_);
+  if (fd_ >= 0) close(fd_);
+}
+
+SysResult<uint64_t> GuestMemory::alloc(uint64_t len) {
+  len = page_up(len);
+  for (auto it = free_.begin(); it != free_.end(); ++it) {
+    if (it->second < len) continue;
+    uint64_t off = it->first, rest = it->second - len;
+    free_.erase(it);
+    if (rest) free_[off + len] = rest;
+    return off;
+  }
+  return fail(ENOMEM);
+}
+
+void GuestMemory::zero(uint64_t off, uint64_t len) {
+  // Gives the pages back to the host; they read as zero afterwards.
+  fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off_t(off), off_t(page_up(len)));
+}
+
+void GuestMemory::release(uint64_t off, uint64_t len) {
+  len = page_up(len);
+  if (!len) return;
+  zero(off, len);
+  auto [it, ok] = free_.emplace(off, len);
+  // Coalesce with neighbours.
+  auto next = std::next(it);
+  if (next != free_.end() && it->first + it->second == next->first) {
+    it->second += next->second;
+    free_.erase(next);
+  }
+  if (it != free_.begin()) {
+    auto prev = std::prev(it);
+    if (prev->first + prev->second == it->first) {
+      prev->second += it->second;
+      free_.erase(it);
+    }
+  }
+}
+
+void GuestMemory::add(const Region& r) { regions_[r.va] = r; }
+
+const Region* GuestMemory::find(uint64_t va) const {
+  auto it = regions_.upper_bound(va);
+  if (it == regions_.begin()) return nullptr;
+  --it;
+  return va < it->second.va + it->second.len ? &it->second : nullptr;
+}
+
+Region* GuestMemory::find_mut(uint64_t va) { return const_cast<Region*>(std::as_const(*this).find(va)); }
+
+bool GuestMemory::overlaps(uint64_t va, uint64_t len) const {
+  auto it = regions_.lower_bound(va);
+  if (it != regions_.end() && it->first < va + len) return true;
+  if (it != regions_.begin()) {
+    --it;
+    if (it->second.va + it->second.len > va) return true;
+  }
+  return false;
+}
+
+void GuestMemory::remove_range(uint64_t va, uint64_t len) {
+  uint64_t end = va + len;
+  // Split a region straddling the start, then one straddling the end.
+  auto split = [&](uint64_t at) {
+    Region* r = find_mut(at);
+    if (!r || r->va == at) return;
+    Region tail = *r;
+    uint64_t cut = at - r->va;
+    tail.va = at;
+    tail.len = r->len - cut;
+    tail.off = r->off + cut;
+    r->len = cut;
+    regions_[tail.va] = tail;
+  };
+  split(va);
+  split(end);
+  for (auto it = regions_.lower_bound(va); it != regions_.end() && it->first < end;) {
+    // Heap bytes stay reserved for brk to grow into again; others are freed.
+    if (it->second.kind == RegionKind::kHeap)
+      zero(it->second.off, it->second.len);
+    else
+      release(it->second.off, it->second.len);
+    it = regions_.erase(it);
+  }
+}
+
+SysResult<void> GuestMemory::protect_range(uint64_t va, uint64_t len, uint32_t prot) {
+  uint64_t end = va + len;
+  for (uint64_t a = va; a < end;) {
+    const Region* r = find(a);
+    if (!r) return fail(ENOMEM);
+    a = r->va + r->len;
+  }
+  // Split at the edges so only the range changes.
+  for (uint64_t a = va; a < end;) {
+    Region* r = find_mut(a);
+    if (r->va < a) {
+      Region tail = *r;
+      uint64_t cut = a - r->va;
+      tail.va = a; tail.len = r->len - cut; tail.off = r->off + cut;
+      r->len = cut;
+      regions_[a] = tail;
+      r = &regions_[a];
+    }
+    if (r->va + r->len > end) {
+      Region tail = *r;
+      uint64_t cut = end - r->va;
+      tail.va = end; tail.len = r->len - cut; tail.off = r->off + cut;
+      r->len = cut;
+      regions_[end] = tail;
+      r = &regions_[a];
+    }
+    r->prot = prot;
+    a = r->va + r->len;
+  }
+  return {};
+}
+
+bool GuestMemory::hits_host_range(uint64_t va, uint64_t len) const {
+  for (auto [lo, hi] : host_ranges_)
+    if (va < hi && lo < va + len) return true;
+  return false;
+}
+
+uint64_t GuestMemory::find_free_top_down(uint64_t len, uint64_t lo, uint64_t hi) const {
+  uint64_t top = hi;
+  // Walk regions from the highest below `hi` downwards, checking each gap.
+  auto it = regions_.lower_bound(hi);
+  while (true) {
+    uint64_t gap_lo = lo;
+    if (it != regions_.begin()) {
+      auto prev = std::prev(it);
+      gap_lo = std::max(lo, prev->second.va + prev->second.len);
+    }
+    if (top >= gap_lo + len) {
+      uint64_t cand = page_down(top - len);
+      if (cand >= gap_lo && !hits_host_range(cand, len)) return cand;
+    }
+    if (it == regions_.begin()) return 0;
+    --it;
+    top = std::min(top, it->second.va);
+    if (top <= lo) return 0;
+  }
+}
+
+SysResult<uint8_t*> GuestMemory::translate(uint64_t addr, uint64_t len, bool write) {
+  const Region* r = find(addr);
+  if (!r) return fail(EFAULT);
+  uint32_t need = write ? PROT_WRITE : PROT_READ;
+  if (!(r->prot & need)) return fail(EFAULT);
+  uint8_t* p = base_ + r->off + (addr - r->va);
+  if (len == 0) return p;
+  uint64_t end = addr + len;
+  if (end < addr) return fail(EFAULT);
+  // A buffer may span adjacent regions whose bytes are also adjacent in the object.
+  while (end > r->va + r->len) {
+    const Region* next = find(r->va + r->len);
+    if (!next || next->off != r->off + r->len || !(next->prot & need)) return fail(EFAULT);
+    r = next;
+  }
+  return p;
+}
+
+SysResult<std::string> GuestMemory::read_string(uint64_t addr, size_t max) {
+  std::string s;
+  while (true) {
+    const Region* r = find(addr);
+    if (!r || !(r->prot & PROT_READ)) return fail(EFAULT);
+    const char* p = reinterpret_cast<const char*>(base_ + r->off + (addr - r->va));
+    uint64_t avail = r->va + r->len - addr;
+    const void* nul = memchr(p, 0, avail);
+    uint64_t n = nul ? uint64_t(static_cast<const char*>(nul) - p) : avail;
+    if (s.size() + n >= max) return fail(ENAMETOOLONG);
+    s.append(p, n);
+    if (nul) return s;
+    addr += avail;
+  }
+}
+
+}  // namespace psx

@@ -1,0 +1,20 @@
+// The first steps of a guest host process after fork, common to both paths.
+#pragma once
+#include <sys/types.h>
+
+#include "subsystem/boot_info.h"
+
+namespace psx {
+
+struct GuestStart {
+  BootInfo boot;
+  int memory_fd, channel_fd, doorbell_fd;
+  uint32_t tid;
+  pid_t kernel_host;
+};
+
+// Detaches from psx's state (signals, fds, process group), then runs the
+// guest natively or in the emulator. Never returns.
+[[noreturn]] void start_guest_host_process(const GuestStart& gs);
+
+}  // namespace psx

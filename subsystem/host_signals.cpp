@@ -1,0 +1,46 @@
+#include "subsystem/host_signals.h"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+namespace psx {
+namespace {
+constexpr int kForwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+}
+
+HostSignals::HostSignals(Kernel& k, Subsystem& s) : kernel_(k), subsystem_(s) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : kForwarded) sigaddset(&set, sig);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  k.attach(kAddress, this);
+  arm();
+}
+
+HostSignals::~HostSignals() {
+  kernel_.detach(kAddress);
+  if (fd_ >= 0) {
+    kernel_.unwatch_fd(fd_);
+    close(fd_);
+  }
+}
+
+void HostSignals::arm() {
+  if (fd_ < 0) return;
+  Message m;
+  m.dst = kAddress;
+  m.src = kAddress;
+  (void)kernel_.watch_fd(fd_, EPOLLIN, m);
+}
+
+void HostSignals::on_message(Kernel&, const Message&) {
+  signalfd_siginfo si;
+  while (read(fd_, &si, sizeof si) == sizeof si)
+    for (int hp : subsystem_.live_host_pids()) kill(hp, int(si.ssi_signo));
+  arm();
+}
+
+}  // namespace psx

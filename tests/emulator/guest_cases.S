@@ -1,0 +1,180 @@
+# Tiny riscv32 guests for the emulator's unit test. Each t_* label is an
+# entry point the test boots with its own BootInfo; f_* labels mark the
+# instruction a test expects a fault at. Linked with text at 0x10000, data at
+# 0x20000, read-only data at 0x30000 and a writable+executable page at 0x40000.
+        .option norvc
+        .text
+        .globl _start
+_start:
+# write(1, msg, 6) then exit with write's result: checks args, a0 and kExit.
+        .globl t_write_exit
+t_write_exit:
+        li a0, 1
+        la a1, msg
+        li a2, 6
+        li a7, 64
+        ecall
+        li a7, 93
+        ecall
+
+# A loop whose loads walk off the end of the data page: the block that faults
+# has run before, and the pc Unicorn reports is the block's start.
+        .globl t_fault_load
+t_fault_load:
+        la t0, data_page
+        li t2, 256
+1:      addi a0, a0, 1
+        addi a0, a0, 1
+        .globl f_fault_load
+f_fault_load:
+        lw a1, 0(t0)
+        add t0, t0, t2
+        j 1b
+
+# A store to read-only data.
+        .globl t_fault_rostore
+t_fault_rostore:
+        la t0, rodata_word
+        addi a0, a0, 1
+        .globl f_fault_rostore
+f_fault_rostore:
+        sw a0, 4(t0)
+        ebreak
+
+# A load that straddles into an unmapped page: si_addr is the page boundary.
+        .globl t_fault_cross
+t_fault_cross:
+        la t0, data_end
+        addi t0, t0, -2
+        .globl f_fault_cross
+f_fault_cross:
+        lw a1, 0(t0)
+        ebreak
+
+        .globl t_fault_illegal
+t_fault_illegal:
+        addi a0, a0, 1
+        .globl f_fault_illegal
+f_fault_illegal:
+        .word 0xffffffff
+
+        .globl t_fault_ebreak
+t_fault_ebreak:
+        addi a0, a0, 1
+        .globl f_fault_ebreak
+f_fault_ebreak:
+        ebreak
+
+        .globl t_fault_amo
+t_fault_amo:
+        la t0, data_page
+        addi t0, t0, 2
+        .globl f_fault_amo
+f_fault_amo:
+        amoadd.w a1, a1, (t0)
+        ebreak
+
+# Jump into the (non-executable) data page.
+        .globl t_fault_nx
+t_fault_nx:
+        la t0, data_page
+        jr t0
+
+# Misaligned plain loads and stores work (as on qemu-riscv32); exit with the
+# value read back through a misaligned load.
+        .globl t_misaligned
+t_misaligned:
+        la t0, data_page
+        li t1, 0x11223344
+        sw t1, 1(t0)
+        lhu a0, 2(t0)
+        li a7, 93
+        ecall
+
+# mmap2 an anonymous page (kMap), store through it, mprotect it read-only
+# (kProtect), exit(0) — then a store faults only if the protect took effect.
+        .globl t_mmap
+t_mmap:
+        li a0, 0
+        li a1, 4096
+        li a2, 3
+        li a3, 0x22
+        li a4, -1
+        li a5, 0
+        li a7, 222
+        ecall
+        mv s0, a0
+        li t1, 0x5a5a
+        sw t1, 16(s0)
+        lw s1, 16(s0)
+        mv a0, s0
+        li a1, 4096
+        li a2, 1
+        li a7, 226
+        ecall
+        .globl f_mmap_store
+f_mmap_store:
+        sw t1, 20(s0)
+        ebreak
+
+# A test-only call (nr 1000) answered with kSetThreadPointer(a0); exit(tp).
+        .globl t_tp
+t_tp:
+        li a0, 77
+        li a7, 1000
+        ecall
+        mv a0, tp
+        li a7, 93
+        ecall
+
+# Self-modifying code: run a stub in the W+X page, patch its immediate with a
+# store, fence.i, run it again; then let the kernel host patch it (read(2)
+# into the page), fence.i, run it a third time. exit(r1*10000 + r2*100 + r3).
+        .globl t_fencei
+t_fencei:
+        la s0, jit_stub
+        jalr s0             # returns 1
+        mv s1, a0
+        li t0, 0x00200513   # addi a0, x0, 2
+        sw t0, 0(s0)
+        fence.i
+        jalr s0             # returns 2
+        li t1, 100
+        mul s1, s1, t1
+        add s1, s1, a0
+        li a0, 0
+        mv a1, s0
+        li a2, 4
+        li a7, 63           # read(0, jit_stub, 4): the test writes addi a0,x0,3
+        ecall
+        fence.i
+        jalr s0             # returns 3
+        li t1, 100
+        mul s1, s1, t1
+        add a0, s1, a0
+        li t1, 255
+        and a0, a0, t1      # exit status is 8 bits: (1*10000+2*100+3) & 255
+        li a7, 93
+        ecall
+
+        .section .jit, "awx"
+        .globl jit_stub
+jit_stub:
+        addi a0, x0, 1
+        ret
+        .balign 4096
+
+        .section .rodata
+        .globl rodata_word
+rodata_word:
+        .word 0x1234
+msg:    .ascii "hello\n"
+        .balign 4096
+
+        .data
+        .globl data_page
+data_page:
+        .word 0
+        .balign 4096
+        .globl data_end
+data_end:

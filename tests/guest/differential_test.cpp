@@ -1,0 +1,102 @@
+// Differential tests: each guest program runs directly on Linux and under
+// `psx run`; stdout, stderr and the wait status must be identical.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "run_capture.h"
+
+namespace psx::test {
+namespace {
+
+struct Case {
+  std::string name;
+  std::string program;
+  std::vector<std::string> args;
+  Stdin stdin_kind = Stdin::kData;
+  std::string stdin_data;
+  bool broken_pipe = false;
+};
+
+std::string pattern(size_t n) {
+  std::string s(n, 0);
+  uint32_t x = 7;
+  for (size_t i = 0; i < n; i++) {
+    x = x * 1664525u + 1013904223u;
+    s[i] = char(x >> 24);
+  }
+  return s;
+}
+
+std::vector<Case> cases() {
+  std::vector<Case> c = {
+      {"hello", "hello", {}},
+      {"args_env", "args_env", {"a", "b c", "", "--flag=x y", "ünï"}},
+      {"args_none", "args_env", {}},
+      {"exit_0", "exit_code", {"0"}},
+      {"exit_42", "exit_code", {"42"}},
+      {"exit_255_exit", "exit_code", {"255", "exit"}},
+      {"exit_256_wraps", "exit_code", {"256", "exit"}},
+      {"exit_7__exit", "exit_code", {"7", "_exit"}},
+      {"big_write", "big_write", {}},
+      {"big_write_odd", "big_write", {"1234567"}},
+      {"stdin_small", "read_stdin", {}, Stdin::kData, "first line\nsecond\n"},
+      {"stdin_large", "read_stdin", {}, Stdin::kData, pattern(3 << 20)},
+      {"stdin_lines", "read_stdin", {"lines"}, Stdin::kData, "a\nbb\nccc\n\nlast without newline"},
+      {"stdin_empty", "read_stdin", {}, Stdin::kData, ""},
+      {"stdin_devnull", "read_stdin", {}, Stdin::kDevNull},
+      {"stdin_closed", "read_stdin", {}, Stdin::kClosed},
+      {"signal_abort", "signals", {"abort"}},
+      {"signal_segv", "signals", {"segv"}},
+      {"signal_term", "signals", {"term"}},
+      {"signal_kill", "signals", {"kill"}},
+      {"signal_usr1", "signals", {"usr1"}},
+      {"signal_ignored", "signals", {"ignored"}},
+      {"signal_blocked", "signals", {"blocked"}},
+      {"signal_pipe", "signals", {"pipe"}, Stdin::kData, "", true},
+      {"signal_pipe_ignored", "signals", {"pipe-ignored"}, Stdin::kData, "", true},
+      {"memory", "memory", {}},
+      {"errors", "errors", {}},
+      {"time", "time", {}},
+  };
+  return c;
+}
+
+// Keeps gtest from printing the parameter as raw bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+class Differential : public ::testing::TestWithParam<Case> {};
+
+TEST_P(Differential, SameAsNative) {
+  const Case& c = GetParam();
+  std::string prog = std::string(PSX_GUEST_DIR) + "/" + c.program;
+  RunSpec spec;
+  spec.env = {"PATH=/usr/bin:/bin", "HOME=/nonexistent", "LANG=C", "PSX_TEST=differential", "EMPTY="};
+  spec.stdin_kind = c.stdin_kind;
+  spec.stdin_data = c.stdin_data;
+  spec.stdout_broken_pipe = c.broken_pipe;
+  spec.argv = {prog};
+  for (auto& a : c.args) spec.argv.push_back(a);
+  RunResult native = run_capture(spec);
+  ASSERT_FALSE(native.timed_out);
+
+  RunSpec under = spec;
+  under.argv = {PSX_BIN, "run", prog};
+  for (auto& a : c.args) under.argv.push_back(a);
+  RunResult psx = run_capture(under);
+  ASSERT_FALSE(psx.timed_out) << "psx run did not finish";
+
+  EXPECT_EQ(describe_status(psx.status), describe_status(native.status));
+  EXPECT_EQ(psx.status, native.status);
+  EXPECT_EQ(psx.out.size(), native.out.size());
+  EXPECT_TRUE(psx.out == native.out) << "stdout differs\n--- native (first 2000)\n"
+                                     << native.out.substr(0, 2000) << "\n--- psx\n" << psx.out.substr(0, 2000);
+  EXPECT_EQ(psx.err, native.err);
+}
+
+INSTANTIATE_TEST_SUITE_P(Guests, Differential, ::testing::ValuesIn(cases()),
+                         [](const ::testing::TestParamInfo<Case>& i) { return i.param.name; });
+
+}  // namespace
+}  // namespace psx::test

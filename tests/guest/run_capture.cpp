@@ -1,0 +1,107 @@
+#include "run_capture.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace psx::test {
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("signal ") + strsignal(WTERMSIG(status)) + (WCOREDUMP(status) ? " (core)" : "");
+  return "status " + std::to_string(status);
+}
+
+RunResult run_capture(const RunSpec& spec) {
+  int out[2], err[2], in[2] = {-1, -1};
+  pipe2(out, O_CLOEXEC);
+  pipe2(err, O_CLOEXEC);
+  if (spec.stdin_kind == Stdin::kData) pipe2(in, O_CLOEXEC);
+  signal(SIGPIPE, SIG_IGN);
+  pid_t pid = fork();
+  if (pid == 0) {
+    // Its own process group, so a guest's kill(0, sig) reaches only itself.
+    setpgid(0, 0);
+    // Same limits for the native run and psx: no core files.
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+    signal(SIGPIPE, SIG_DFL);
+    if (spec.stdin_kind == Stdin::kData) dup2(in[0], 0);
+    else if (spec.stdin_kind == Stdin::kDevNull) dup2(open("/dev/null", O_RDONLY), 0);
+    else close(0);
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    if (spec.stdout_broken_pipe) close(out[0]);
+    std::vector<char*> argv, envp;
+    for (auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  close(out[1]);
+  close(err[1]);
+  if (in[0] >= 0) close(in[0]);
+  RunResult r;
+  if (spec.stdout_broken_pipe) {
+    close(out[0]);
+    out[0] = -1;
+  }
+  size_t sent = 0;
+  if (in[1] >= 0) {
+    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    if (spec.stdin_data.empty()) {
+      close(in[1]);
+      in[1] = -1;
+    }
+  }
+  time_t deadline = time(nullptr) + spec.timeout_s;
+  while (out[0] >= 0 || err[0] >= 0) {
+    pollfd fds[3];
+    int n = 0;
+    if (out[0] >= 0) fds[n++] = {out[0], POLLIN, 0};
+    if (err[0] >= 0) fds[n++] = {err[0], POLLIN, 0};
+    if (in[1] >= 0) fds[n++] = {in[1], POLLOUT, 0};
+    if (poll(fds, nfds_t(n), 1000) < 0 && errno != EINTR) break;
+    if (time(nullptr) > deadline) {
+      kill(pid, SIGKILL);
+      r.timed_out = true;
+      break;
+    }
+    for (int i = 0; i < n; i++) {
+      if (!fds[i].revents) continue;
+      if (fds[i].fd == in[1]) {
+        ssize_t w = write(in[1], spec.stdin_data.data() + sent, spec.stdin_data.size() - sent);
+        if (w > 0) sent += size_t(w);
+        if (w < 0 || sent == spec.stdin_data.size()) {
+          close(in[1]);
+          in[1] = -1;
+        }
+        continue;
+      }
+      char buf[65536];
+      ssize_t got = read(fds[i].fd, buf, sizeof buf);
+      std::string& dst = fds[i].fd == out[0] ? r.out : r.err;
+      if (got > 0) {
+        dst.append(buf, size_t(got));
+      } else {
+        close(fds[i].fd);
+        (fds[i].fd == out[0] ? out[0] : err[0]) = -1;
+      }
+    }
+  }
+  if (in[1] >= 0) close(in[1]);
+  if (out[0] >= 0) close(out[0]);
+  if (err[0] >= 0) close(err[0]);
+  waitpid(pid, &r.status, 0);
+  return r;
+}
+
+}  // namespace psx::test

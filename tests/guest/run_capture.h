@@ -1,0 +1,29 @@
+// Runs a command with given stdin and environment and captures everything
+// that can be compared: stdout, stderr and the wait status.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace psx::test {
+
+enum class Stdin { kData, kDevNull, kClosed };
+
+struct RunSpec {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;
+  Stdin stdin_kind = Stdin::kData;
+  std::string stdin_data;
+  bool stdout_broken_pipe = false;  // stdout is a pipe nobody reads
+  int timeout_s = 60;
+};
+
+struct RunResult {
+  std::string out, err;
+  int status = -1;  // as waitpid reports it
+  bool timed_out = false;
+};
+
+RunResult run_capture(const RunSpec& spec);
+std::string describe_status(int status);
+
+}  // namespace psx::test
