@@ -26,11 +26,11 @@ inline void channel_submit(ChannelShared* ch, int doorbell, const Frame& f, RawS
   }
 }
 
-inline Completion channel_wait(ChannelShared* ch, RawSyscall sys) {
+inline Completion channel_wait(ChannelShared* ch, RawSyscall sys, uint64_t spin_ticks = kGuestSpinTicks) {
   uint32_t head = ch->cq_head;
   if (load_acquire(&ch->cq_tail) == head) {
     uint64_t start = read_tsc();
-    while (load_acquire(&ch->cq_tail) == head && read_tsc() - start < kGuestSpinTicks) cpu_relax();
+    while (load_acquire(&ch->cq_tail) == head && read_tsc() - start < spin_ticks) cpu_relax();
     while (load_acquire(&ch->cq_tail) == head) {
       store_seq(&ch->guest_waiting, 1);
       if (load_seq(&ch->cq_tail) != head) break;
@@ -44,9 +44,10 @@ inline Completion channel_wait(ChannelShared* ch, RawSyscall sys) {
   return c;
 }
 
-inline Completion channel_call(ChannelShared* ch, int doorbell, const Frame& f, RawSyscall sys) {
+inline Completion channel_call(ChannelShared* ch, int doorbell, const Frame& f, RawSyscall sys,
+                               uint64_t spin_ticks = kGuestSpinTicks) {
   channel_submit(ch, doorbell, f, sys);
-  return channel_wait(ch, sys);
+  return channel_wait(ch, sys, spin_ticks);
 }
 
 }  // namespace psx

@@ -193,8 +193,12 @@ bool Kernel::run_once(bool may_sleep) {
   for (Poller* p : pollers_) did |= p->poll(*this);
   uint64_t now = now_ns();
   did |= fire_timers(now);
-  // Host events are cheap to check but not free: look every pass while busy.
-  did |= poll_host(0);
+  // Checking host events costs a system call (~1 µs here): while busy, look
+  // only every kHostPollNs, so polled channels are not kept waiting behind it.
+  if (now - last_host_poll_ >= kHostPollNs) {
+    did |= poll_host(0);
+    last_host_poll_ = now;
+  }
   if (did) {
     last_activity_ = now;
     return true;

@@ -132,6 +132,8 @@ class Kernel {
   bool stopped_ = false;
   uint64_t spin_ns_ = 50'000;
   uint64_t last_activity_ = 0;
+  uint64_t last_host_poll_ = 0;
+  static constexpr uint64_t kHostPollNs = 20'000;
   uint64_t delivered_ = 0;
   CopyStats copies_;
 };

@@ -132,7 +132,12 @@ smoke_sqlite3() {
 }
 
 # BusyBox 1.35.0: `make allnoconfig`, then scripts/apps/busybox.config on top, then
-# `make oldconfig` with every newly visible option at its default; built out of tree.
+# `make oldconfig`; built out of tree. allnoconfig writes *every* option as "not set",
+# features of the applets too (find -type, sort -k, ls -R, fractional sleep...), so before
+# oldconfig the FEATURE_* options declared in the same source file as an applet the
+# fragment enables are dropped from .config: oldconfig then gives them upstream's default,
+# as a `make menuconfig` user enabling that applet would see. The fragment can still set
+# any of them explicitly. The final .config is kept in $PSX_CACHE/apps/ARCH/.log/.
 # The installed binary is busybox_unstripped (symbols kept, as for lua and sqlite3).
 busybox_make_vars() {
   case "$1" in
@@ -151,6 +156,29 @@ apply_config_fragment() {
     sed -i -e "/^$name=/d" -e "/^# $name is not set\$/d" "$config"
     printf '%s\n' "$line" >>"$config"
   done <"$fragment"
+}
+release_applet_features() {
+  local config="$1" fragment="$2" f script="$1.release"
+  grep -r --include='*.c' '^//config:config ' "$src_bb" | awk -v frag="$fragment" '
+    BEGIN {
+      while ((getline l < frag) > 0) {
+        if (l !~ /^(# )?CONFIG_/) continue
+        n = l; sub(/^# /, "", n); sub(/^CONFIG_/, "", n); v = n; sub(/[= ].*/, "", n)
+        listed[n] = 1
+        if (v ~ /=y$/) on[n] = 1
+      }
+    }
+    { split($0, a, ":"); f = a[1]; name = $NF; files[f] = files[f] " " name; if (name in on) want[f] = 1 }
+    END {
+      for (f in want) {
+        k = split(files[f], ns, " ")
+        for (i = 1; i <= k; i++) if (ns[i] ~ /^FEATURE_/ && !(ns[i] in listed)) print ns[i]
+      }
+    }' | sort -u >"$script.list"
+  echo "busybox config: features left at their defaults: $(tr '\n' ' ' <"$script.list")"
+  sed 's/.*/\/^# CONFIG_& is not set$\/d/' "$script.list" >"$script"
+  sed -i -f "$script" "$config"
+  rm -f "$script" "$script.list"
 }
 check_config_fragment() {
   local config="$1" fragment="$2" line name bad=0
@@ -171,9 +199,12 @@ build_busybox() {
   local mk=(make -C "$src_bb" O="$b/obj" "${vars[@]}")
   mkdir -p "$b/obj"
   "${mk[@]}" allnoconfig
+  release_applet_features "$b/obj/.config" "$helpers/busybox.config"
   apply_config_fragment "$b/obj/.config" "$helpers/busybox.config"
   { yes '' || true; } | "${mk[@]}" oldconfig >/dev/null
   check_config_fragment "$b/obj/.config" "$helpers/busybox.config"
+  cp "$b/obj/.config" "$apps/$arch/.log/busybox.config"
+  echo "busybox config: $(grep -c '=y$' "$b/obj/.config") options on"
   "${mk[@]}" -j"$JOBS" busybox
   mkdir -p "$b/bin"; cp "$b/obj/busybox_unstripped" "$b/bin/busybox"
 }
@@ -216,7 +247,7 @@ key_input() {
     sqlite-amalgamation) declare -f build_sqlite_amalgamation ;;
     *) declare -f mini_make cc_for guest_run expect "build_$app" "smoke_$app" ;;
   esac
-  [ "$app" != busybox ] || declare -f busybox_make_vars apply_config_fragment check_config_fragment
+  [ "$app" != busybox ] || declare -f busybox_make_vars release_applet_features apply_config_fragment check_config_fragment
 }
 # app_helper APP: sets helper_file, the one further input file APP depends on.
 app_helper() {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <cstdio>
 #include <random>
 #include <set>
@@ -265,17 +266,24 @@ class Generator {
   int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
   bool chance(int percent) { return pick(100) < percent; }
 
-  std::string path() {
-    static const char* names[] = {"a", "b", "c", "d"};
-    int depth = 1 + pick(3);
+  // Directories are named d/e, files f/g/h, links l; an operation mostly
+  // names the kind it works on, sometimes the wrong one (for the errors).
+  enum Kind { kFile, kDir, kLink };
+  std::string path(Kind kind) {
+    static const char* dirs[] = {"d", "e"};
+    static const char* files[] = {"f", "g", "h"};
+    int roll = pick(100);
+    int depth = roll < 40 ? 0 : roll < 80 ? 1 : 2;
     std::string p;
     for (int i = 0; i < depth; ++i) {
-      if (i) p += '/';
-      p += names[pick(4)];
-      if (chance(4)) p += "/.";
-      else if (chance(3) && i + 1 < depth) p += "/..";
+      p += dirs[pick(2)];
+      p += chance(3) ? "/./" : chance(3) ? "/../" + std::string(dirs[pick(2)]) + "/" : "/";
     }
-    if (chance(6)) p += '/';
+    if (chance(12)) kind = static_cast<Kind>(pick(3));
+    if (kind == kDir) p += dirs[pick(2)];
+    else if (kind == kFile) p += files[pick(3)];
+    else p += chance(70) ? "l" : files[pick(3)];
+    if (chance(4)) p += '/';
     return p;
   }
   std::string data(size_t len) {
@@ -305,15 +313,23 @@ struct Step {
 // Runs `n` operations; returns an empty string or the description of the first mismatch.
 std::string run(uint64_t seed, int n, Side& host, Side& store) {
   Generator g(seed);
+  std::map<std::string, std::pair<int, int>> tally;  // op -> (succeeded, failed), for PSX_DIFF_VERBOSE
   auto both = [&](const std::string& what, auto&& op) -> std::string {
     Outcome h = op(host), s = op(store);
+    auto& t = tally[what.substr(0, what.find(' '))];
+    (h.err ? t.second : t.first)++;
     if (h == s) return "";
     return what + "\n    host:  " + show(h) + "\n    store: " + show(s);
   };
   for (int i = 0; i < n; ++i) {
-    std::string a = g.path(), b = g.path(), what;
-    std::string diff;
+    using K = Generator::Kind;
     int kind = g.pick(100);
+    // The kind of name each operation mostly works on.
+    K ka = (kind >= 63 && kind < 79) || kind >= 90 ? K::kDir : (kind >= 79 && kind < 84) ? K::kLink : K::kFile;
+    if (kind >= 43 && kind < 51 && g.chance(40)) ka = K::kDir;  // rename directories too
+    K kb = (kind >= 79 && kind < 84) ? static_cast<K>(g.pick(2)) : ka;
+    std::string a = g.path(ka), b = g.path(kb), what;
+    std::string diff;
     if (kind < 12) {
       bool excl = g.chance(20), trunc = g.chance(20);
       uint32_t mode = g.mode() & 0777;
@@ -375,6 +391,8 @@ std::string run(uint64_t seed, int n, Side& host, Side& store) {
     }
     if (!diff.empty()) return "seed " + std::to_string(seed) + " step " + std::to_string(i) + ": " + diff;
   }
+  if (getenv("PSX_DIFF_VERBOSE"))
+    for (auto& [op, t] : tally) fprintf(stderr, "seed %llu %-8s ok %5d  errno %5d\n", (unsigned long long)seed, op.c_str(), t.first, t.second);
   return "";
 }
 
