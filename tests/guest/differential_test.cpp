@@ -17,6 +17,7 @@ struct Case {
   Stdin stdin_kind = Stdin::kData;
   std::string stdin_data;
   bool broken_pipe = false;
+  bool pty = false;
 };
 
 std::string pattern(size_t n) {
@@ -59,6 +60,7 @@ std::vector<Case> cases() {
       {"memory", "memory", {}},
       {"errors", "errors", {}},
       {"time", "time", {}},
+      {"terminal", "tty", {}, Stdin::kData, "typed on a terminal\n", false, true},
   };
   return c;
 }
@@ -76,6 +78,7 @@ TEST_P(Differential, SameAsNative) {
   spec.stdin_kind = c.stdin_kind;
   spec.stdin_data = c.stdin_data;
   spec.stdout_broken_pipe = c.broken_pipe;
+  spec.pty = c.pty;
   spec.argv = {prog};
   for (auto& a : c.args) spec.argv.push_back(a);
   RunResult native = run_capture(spec);

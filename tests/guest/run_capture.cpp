@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
 namespace psx::test {
@@ -18,7 +20,65 @@ std::string describe_status(int status) {
   return "status " + std::to_string(status);
 }
 
+namespace {
+
+RunResult run_on_pty(const RunSpec& spec) {
+  RunResult r;
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  grantpt(master);
+  unlockpt(master);
+  std::string slave_name = ptsname(master);
+  struct winsize ws = {24, 80, 0, 0};
+  ioctl(master, TIOCSWINSZ, &ws);
+  pid_t pid = fork();
+  if (pid == 0) {
+    setsid();
+    int slave = open(slave_name.c_str(), O_RDWR);  // becomes the controlling terminal
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+    dup2(slave, 0);
+    dup2(slave, 1);
+    dup2(slave, 2);
+    if (slave > 2) close(slave);
+    std::vector<char*> argv, envp;
+    for (auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  // Type the input only once the program waits for it (its prompt ends in ": ").
+  bool typed = spec.stdin_data.empty();
+  time_t deadline = time(nullptr) + spec.timeout_s;
+  while (true) {
+    pollfd p = {master, POLLIN, 0};
+    int n = poll(&p, 1, 100);
+    if (n > 0) {
+      char buf[4096];
+      ssize_t got = read(master, buf, sizeof buf);
+      if (got <= 0) break;  // EIO: the last slave fd closed
+      r.out.append(buf, size_t(got));
+    }
+    if (!typed && r.out.size() >= 2 && r.out.compare(r.out.size() - 2, 2, ": ") == 0) {
+      (void)!write(master, spec.stdin_data.data(), spec.stdin_data.size());
+      typed = true;
+    }
+    if (time(nullptr) > deadline) {
+      kill(pid, SIGKILL);
+      r.timed_out = true;
+      break;
+    }
+  }
+  waitpid(pid, &r.status, 0);
+  close(master);
+  return r;
+}
+
+}  // namespace
+
 RunResult run_capture(const RunSpec& spec) {
+  if (spec.pty) return run_on_pty(spec);
   int out[2], err[2], in[2] = {-1, -1};
   pipe2(out, O_CLOEXEC);
   pipe2(err, O_CLOEXEC);

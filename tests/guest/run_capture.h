@@ -14,6 +14,9 @@ struct RunSpec {
   Stdin stdin_kind = Stdin::kData;
   std::string stdin_data;
   bool stdout_broken_pipe = false;  // stdout is a pipe nobody reads
+  // stdin, stdout and stderr are one pseudo-terminal (24x80); stdin_data is
+  // typed into it and everything it shows is captured as `out`.
+  bool pty = false;
   int timeout_s = 60;
 };
 
