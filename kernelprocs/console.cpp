@@ -68,6 +68,11 @@ void Console::pump(Kernel& k, Stream& s, Dir d) {
     else
       n = s.socket ? send(s.io_fd, p, left, MSG_DONTWAIT | MSG_NOSIGNAL) : write(s.io_fd, p, left);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN && s.nonblocking && (m.arg[1] & O_NONBLOCK)) {
+      // The guest's description is non-blocking: it gets EAGAIN (or what was done).
+      finish(k, s, s.progress ? int64_t(s.progress) : -EAGAIN);
+      continue;
+    }
     if (n < 0 && errno == EAGAIN && s.nonblocking) {
       Message ready;
       ready.dst = kAddress;
@@ -150,6 +155,12 @@ void Console::on_message(Kernel& k, const Message& m) {
       os.ctime_nsec = st.st_ctim.tv_nsec;
       memcpy(*buf, &os, sizeof os);
       k.send(m.reply(0));
+      return;
+    }
+    case kConsoleSync: {
+      // A redirected stdout may be a regular file; pipes and terminals say EINVAL themselves.
+      int r = m.arg[1] ? fdatasync(int(m.arg[0])) : fsync(int(m.arg[0]));
+      k.send(m.reply(r < 0 ? -errno : 0));
       return;
     }
     default:

@@ -13,12 +13,14 @@
 
 namespace psx {
 
-// Requests. arg[0] = the object (a host fd: 0, 1 or 2); buf = guest range.
+// Requests. arg[0] = the object (a host fd: 0, 1 or 2); arg[1] = the guest's
+// status flags (O_NONBLOCK: answer EAGAIN instead of parking); buf = guest range.
 enum ConsoleOp : uint16_t {
   kConsoleRead = 0x0200,   // reply: bytes read or -errno
   kConsoleWrite,           // reply: bytes written or -errno (all of buf unless an error)
   kConsoleIoctl,           // arg[1] = request, arg[2] = 1 if it writes buf; buf = the argument; reply: ioctl result
   kConsoleStat,            // buf = an ObjectStat to fill; reply: 0 or -errno
+  kConsoleSync,            // fsync of the host fd (arg[1] = 1: fdatasync); reply: 0 or -errno
   kConsoleReady,           // internal: arg[0] = host fd, arg[1] = direction, arg[2] = epoll events
 };
 

@@ -34,7 +34,7 @@ void start_guest_host_process(const GuestStart& gs) {
   for (int i = 0; i < 3; i++) moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 100);
   for (int i = 0; i < 3; i++) dup3(moved[i], 3 + i, O_CLOEXEC);
   syscall(SYS_close_range, 6, ~0u, 0);
-  if (gs.boot.abi == Abi::kLinuxX86_64) run_native_guest(gs.boot, 3, 4, 5, gs.tid);
+  if (gs.boot.abi == Abi::kLinuxX86_64) run_native_guest(gs.boot, 3, 4, 5, gs.tid, gs.shim);
 #ifdef PSX_HAVE_EMULATOR
   if (gs.boot.abi == Abi::kLinuxRiscv32) run_emulated_guest(gs.boot, 3, 4, 5, gs.tid);
 #endif

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include "subsystem/boot_info.h"
+#include "subsystem/shim/shim_layout.h"
 
 namespace psx {
 
@@ -11,6 +12,7 @@ struct GuestStart {
   int memory_fd, channel_fd, doorbell_fd;
   uint32_t tid;
   pid_t kernel_host;
+  shim::ShimSetup shim;  // native guests: where the shim region is
 };
 
 // Detaches from psx's state (signals, fds, process group), then runs the

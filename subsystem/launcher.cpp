@@ -3,16 +3,20 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 
 #include "kernelprocs/console.h"
 #include "subsystem/guest_start.h"
+#include "subsystem/host_stdio.h"
+#include "subsystem/shim/shim_region.h"
 
 namespace psx {
 namespace {
@@ -65,7 +69,8 @@ std::vector<int> Subsystem::live_host_pids() const {
 }
 
 Result<Personality*, LoadError> Subsystem::launch(const LaunchSpec& spec) {
-  auto bytes = read_program(spec.host_path);
+  auto bytes = spec.program.empty() ? read_program(spec.host_path)
+                                    : Result<std::vector<uint8_t>, LoadError>(spec.program);
   if (!bytes) return Err{bytes.error()};
   auto abi = probe_elf(*bytes);
   if (!abi) return Err{abi.error()};
@@ -82,6 +87,13 @@ Result<Personality*, LoadError> Subsystem::launch(const LaunchSpec& spec) {
   req.gid = spec.options.gid;
   auto img = load_elf(req, **mem);
   if (!img) return Err{img.error()};
+  // Native guests: the shim region, and in rewrite mode the patched image.
+  shim::ShimSetup shim_setup;
+  if (*abi == Abi::kLinuxX86_64) {
+    auto region = shim::prepare_shim_region(**mem, spec.options.trap, img->brk_start + layout_for(*abi).heap_max);
+    if (!region) return Err{LoadError{region.error().value, "cannot place the shim region"}};
+    shim_setup = region->setup;
+  }
   auto channel = Channel::create();
   if (!channel) return Err{LoadError{channel.error().value, "cannot create the channel"}};
 
@@ -92,15 +104,23 @@ Result<Personality*, LoadError> Subsystem::launch(const LaunchSpec& spec) {
   p->brk_start = p->brk_cur = img->brk_start;
   p->heap_off = img->heap_off;
   p->heap_max = layout_for(*abi).heap_max;
+  p->shim = shim_setup;
+  // Identity answered in the guest host process; under --trace everything
+  // goes to the kernel host so that every call is traced.
+  shim::publish_identity(p->mem(), shim_setup,
+                         shim::Identity{0, spec.options.answer_locally && !spec.options.trace, pid, p->ppid, pid, p->uid, p->uid, p->gid, p->gid});
+  // The guest inherits psx's descriptor limit, as a child process would.
+  struct rlimit nofile;
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) p->nofile_limit = std::min<uint64_t>(nofile.rlim_cur, 1u << 20);
   // The host's 0, 1, 2 as they are, owned by the console.
   for (int fd = 0; fd < 3; fd++) {
-    int fl = fcntl(fd, F_GETFL);
+    int fl = host_stdio_open(fd) ? fcntl(fd, F_GETFL) : -1;
     FdEntry e;
     if (fl >= 0) {
       e.file = std::make_shared<OpenFile>();
       e.file->owner = Console::kAddress;
       e.file->object = uint64_t(fd);
-      e.file->status_flags = uint32_t(fl) & (O_ACCMODE | O_APPEND);
+      e.file->status_flags = uint32_t(fl);  // as F_GETFL shows them natively (O_LARGEFILE included)
     }
     if (p->fds.size() <= size_t(fd)) p->fds.resize(size_t(fd) + 1);
     p->fds[size_t(fd)] = e;
@@ -111,7 +131,7 @@ Result<Personality*, LoadError> Subsystem::launch(const LaunchSpec& spec) {
   pid_t child = fork();
   if (child < 0) return Err{LoadError{errno, "fork failed"}};
   if (child == 0) {
-    GuestStart gs{img->boot, memory_fd, channel_fd, doorbell_fd, uint32_t(pid), parent};
+    GuestStart gs{img->boot, memory_fd, channel_fd, doorbell_fd, uint32_t(pid), parent, shim_setup};
     start_guest_host_process(gs);  // never returns
   }
   int pidfd = int(syscall(SYS_pidfd_open, child, 0));

@@ -14,7 +14,8 @@
 namespace psx {
 
 struct LaunchSpec {
-  std::string host_path;  // where the program's bytes are read from
+  std::string host_path;         // where the program's bytes are read from, or
+  std::vector<uint8_t> program;  // the bytes themselves (read from the store)
   std::string execfn;     // how the guest names it (AT_EXECFN)
   std::vector<std::string> argv, envp;
   PersonalityOptions options;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "kernelprocs/proc.h"
+#include "kernelprocs/storage_protocol.h"
 #include "syscalls/abi_table.h"
 #include "syscalls/trace.h"
 
@@ -48,15 +49,35 @@ FdEntry* Personality::fd(int n) {
   return &fds[size_t(n)];
 }
 
-int Personality::install_fd(FdEntry e, int lowest) {
-  for (size_t i = size_t(lowest); i < fds.size(); i++)
-    if (!fds[i].file) {
-      fds[i] = std::move(e);
-      return int(i);
-    }
-  if (fds.size() < size_t(lowest)) fds.resize(size_t(lowest));
-  fds.push_back(std::move(e));
-  return int(fds.size() - 1);
+SysResult<int> Personality::install_fd(FdEntry e, int lowest) {
+  size_t i = size_t(lowest);
+  while (i < fds.size() && fds[i].file) i++;
+  if (i >= nofile_limit) return fail(EMFILE);
+  if (i >= fds.size()) fds.resize(i + 1);
+  fds[i] = std::move(e);
+  return int(i);
+}
+
+void Personality::set_fd(int n, FdEntry e) {
+  if (fds.size() <= size_t(n)) fds.resize(size_t(n) + 1);
+  close_fd(n);
+  fds[size_t(n)] = std::move(e);
+}
+
+void Personality::close_fd(int n) {
+  if (n < 0 || size_t(n) >= fds.size() || !fds[size_t(n)].file) return;
+  std::shared_ptr<OpenFile> f = std::move(fds[size_t(n)].file);
+  fds[size_t(n)] = FdEntry{};
+  // The last reference of the description: the store may now drop an
+  // unlinked inode. Nothing waits for the answer; messages keep their order.
+  if (f.use_count() == 1 && f->ino) {
+    Message m;
+    m.dst = kStorageAddress;
+    m.src = address();
+    m.op = kStorageRelease;
+    m.arg[0] = int64_t(f->ino);
+    kernel_.send(m);
+  }
 }
 
 Outcome Personality::request(Call& c, Address to, uint16_t op, BufRef buf, Continuation k, int64_t a0,
@@ -173,6 +194,8 @@ void Personality::host_exited() {
   kernel_.unwatch_fd(pidfd_);
   close(pidfd_);
   pidfd_ = -1;
+  // The process is gone: its descriptors close.
+  for (size_t n = 0; n < fds.size(); n++) close_fd(int(n));
   channel_->detach(kernel_);
   Message m;
   m.dst = Proc::kAddress;

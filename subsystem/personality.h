@@ -14,16 +14,23 @@
 #include "kernelprocs/channel.h"
 #include "kernelprocs/kernel.h"
 #include "subsystem/guest_memory.h"
+#include "subsystem/shim/shim_layout.h"
 #include "syscalls/operations.h"
 
 namespace psx {
 
+// What an open file description refers to.
+enum class FileKind : uint8_t { kConsole, kRegular, kDirectory, kDevice, kSymlink, kOther };
+
 // An open file description: shared by dup (and later fork), as on Linux.
 struct OpenFile {
-  Address owner;        // the kernel process that owns the object
-  uint64_t object = 0;  // the owner's name for it (console: the host fd)
+  Address owner;        // the kernel process that owns the object's I/O
+  uint64_t object = 0;  // the owner's name for it (console: host fd; storage: ino; device: rdev)
+  uint64_t ino = 0;     // its inode in the store (0 for console objects)
+  FileKind kind = FileKind::kConsole;
   uint32_t status_flags = 0;  // O_ACCMODE | O_APPEND | O_NONBLOCK …
-  uint64_t offset = 0;
+  uint64_t offset = 0;        // file offset; for directories the readdir position
+  bool seekable() const { return kind == FileKind::kRegular || kind == FileKind::kDirectory || kind == FileKind::kDevice; }
 };
 
 struct FdEntry {
@@ -42,6 +49,11 @@ struct PersonalityOptions {
   bool trace = false;
   FILE* trace_out = stderr;
   uint32_t uid = 0, gid = 0;
+  // How a native guest's system calls reach psx (`psx run --trap=`).
+  shim::TrapMode trap = shim::TrapMode::kRewrite;
+  // May the guest host process answer identity and clock calls itself?
+  // (off: every call reaches the kernel host; --trace implies off)
+  bool answer_locally = true;
 };
 
 // Per-personality counters (`psx run --stats`).
@@ -81,7 +93,13 @@ class Personality : public KernelProcess {
     return Outcome::parked();
   }
   FdEntry* fd(int n);
-  int install_fd(FdEntry e, int lowest = 0);
+  // Drops descriptor n; the last reference of a store object is released.
+  void close_fd(int n);
+  // Lowest free descriptor >= lowest; EMFILE past RLIMIT_NOFILE.
+  SysResult<int> install_fd(FdEntry e, int lowest = 0);
+  // Puts e at exactly n (closing what was there).
+  void set_fd(int n, FdEntry e);
+  uint64_t nofile_limit = 1024;
   PersonalityOptions& options() { return opt_; }
 
   int pid, ppid;
@@ -91,15 +109,18 @@ class Personality : public KernelProcess {
   uint64_t brk_start = 0, brk_cur = 0, heap_off = 0, heap_max = 0;
   uint64_t clear_child_tid = 0, robust_list = 0;
   uint64_t fs_base = 0;
+  uint64_t cwd_ino = 1;  // the store's root
+  uint32_t umask = 022;
   std::array<SignalAction, 65> sigactions{};
   uint64_t sigmask = 0;     // blocked signals (bit sig-1)
   uint64_t sigpending = 0;  // raised while blocked, or awaiting a handler
   CallStats stats;
+  shim::ShimSetup shim;  // native guests: the shim region (identity page, counters)
   bool exited = false;  // the guest asked to exit; its host process is ending
 
  private:
   struct Scratch : MemorySpace {
-    std::array<uint8_t, 4096> bytes{};
+    std::array<uint8_t, 16384> bytes{};  // holds a StorageRequest (two paths)
     SysResult<uint8_t*> translate(uint64_t addr, uint64_t len, bool) override {
       if (addr > bytes.size() || len > bytes.size() - addr) return fail(EFAULT);
       return bytes.data() + addr;

@@ -28,7 +28,7 @@ struct SyscallEntry {
   const char* note;
 };
 
-// The table of an ABI (sorted by number).
+// The table of an ABI (any order; each number appears once — tested).
 std::span<const SyscallEntry> syscall_table(Abi abi);
 // The entry for a number, or nullptr if the ABI has no such call listed.
 const SyscallEntry* lookup_syscall(Abi abi, int32_t nr);

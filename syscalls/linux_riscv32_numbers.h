@@ -5,7 +5,7 @@
 namespace psx::rv32 {
 
 enum Nr : int {
-  kIoctl = 29, kClose = 57, kRead = 63, kWrite = 64, kReadv = 65, kWritev = 66,
+  kDup = 23, kDup3 = 24, kFcntl64 = 25, kCloseRange = 436, kIoctl = 29, kClose = 57, kRead = 63, kWrite = 64, kReadv = 65, kWritev = 66,
   kExit = 93, kExitGroup = 94, kSetTidAddress = 96, kSetRobustList = 99,
   kSchedYield = 124, kKill = 129, kTkill = 130, kTgkill = 131,
   kRtSigaction = 134, kRtSigprocmask = 135, kUname = 160, kGetpid = 172, kGetppid = 173,
@@ -13,6 +13,12 @@ enum Nr : int {
   kBrk = 214, kMunmap = 215, kMremap = 216, kClone = 220, kExecve = 221, kMmap2 = 222,
   kMprotect = 226, kMadvise = 233, kGetrandom = 278, kStatx = 291, kOpenat = 56,
   kClockGettime64 = 403, kClockNanosleepTime64 = 407, kRseq = 293,
+  kGetcwd = 17, kMknodat = 33, kMkdirat = 34, kUnlinkat = 35, kSymlinkat = 36, kLinkat = 37,
+  kStatfs64 = 43, kFstatfs64 = 44, kTruncate64 = 45, kFtruncate64 = 46, kFallocate = 47,
+  kFaccessat = 48, kChdir = 49, kFchdir = 50, kFchmod = 52, kFchmodat = 53, kFchownat = 54,
+  kFchown = 55, kGetdents64 = 61, kLlseek = 62, kPread64 = 67, kPwrite64 = 68, kPreadv = 69,
+  kPwritev = 70, kReadlinkat = 78, kSync = 81, kFsync = 82, kFdatasync = 83, kUmask = 166,
+  kSyncfs = 267, kRenameat2 = 276, kUtimensatTime64 = 412, kFaccessat2 = 439,
 };
 
 }  // namespace psx::rv32

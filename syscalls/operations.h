@@ -20,7 +20,14 @@ class Personality;
   X(getpid) X(getppid) X(gettid) X(getuid) X(geteuid) X(getgid) X(getegid) X(uname)     \
   X(clock_gettime) X(gettimeofday) X(time) X(nanosleep) X(clock_nanosleep)              \
   X(rt_sigaction) X(rt_sigprocmask) X(kill) X(tkill) X(tgkill) X(sched_yield)           \
-  X(getrandom)
+  X(getrandom) X(dup) X(dup2) X(dup3) X(fcntl) X(close_range)                          \
+  X(open) X(openat) X(creat) X(pread64) X(pwrite64) X(preadv) X(pwritev) X(lseek) X(llseek) \
+  X(stat) X(lstat) X(newfstatat) X(access) X(faccessat) X(faccessat2) X(readlink)       \
+  X(readlinkat) X(statfs) X(fstatfs) X(mkdir) X(mkdirat) X(rmdir) X(mknod) X(mknodat)   \
+  X(chdir) X(fchdir) X(getcwd) X(getdents64) X(umask) X(unlink) X(unlinkat) X(rename)   \
+  X(renameat) X(renameat2) X(link) X(linkat) X(symlink) X(symlinkat) X(chmod) X(fchmod) \
+  X(fchmodat) X(chown) X(fchown) X(lchown) X(fchownat) X(truncate) X(ftruncate)         \
+  X(fallocate) X(utimensat) X(fsync) X(fdatasync) X(sync) X(syncfs)
 
 enum class Op : uint16_t {
   kNone = 0,
@@ -64,7 +71,7 @@ struct Call {
   // Parked state: the awaited reply's tag, what to do with it, and scratch.
   uint32_t wait_tag = 0;
   Continuation cont = nullptr;
-  uint64_t st[4] = {};
+  uint64_t st[6] = {};
 
   bool wide() const { return abi == Abi::kLinuxX86_64; }
   // Arguments by C type: ints are 32-bit on both ABIs; longs and pointers follow the ABI.

@@ -7,9 +7,8 @@
 namespace psx {
 
 Outcome sys_close(Personality& p, Call& c) {
-  FdEntry* e = p.fd(c.i(0));
-  if (!e) return Outcome::error(EBADF);
-  *e = FdEntry{};
+  if (!p.fd(c.i(0))) return Outcome::error(EBADF);
+  p.close_fd(c.i(0));
   return Outcome::done(0);
 }
 

@@ -214,8 +214,8 @@ smoke_busybox() {
   expect "busybox sh" "hi 42 0" \
     "$(guest_run "$arch" "$bin" sh -c 'x=$(echo hi); f() { local y=$1; echo "$x $((y*7))"; }; printf "%s " "$(f 6)"; true; echo $?')"
   if [ "$arch" = x86_64 ]; then
-    # Pipelines of non-builtin applets re-exec /proc/self/exe, which only works natively
-    # (qemu-riscv32 without binfmt_misc would exec the host's qemu binary instead).
+    # Non-builtin applets re-exec /proc/self/exe: under qemu-riscv32 that is the RV32
+    # binary handed to the host's execve, which fails (ENOEXEC) without binfmt_misc.
     expect "busybox sh pipeline" "3 2" \
       "$(guest_run "$arch" "$bin" sh -c 'a=$(echo hi | wc -c); b=$(printf "b\na\nb\n" | sort | uniq | wc -l); echo $a $b')"
   fi
@@ -308,18 +308,29 @@ step() {
 # The amalgamation is generated once per SQLite source version and recipe.
 ensure_amalgamation() {
   [ -f "$amalgamation/.done" ] && return 0
-  local b="$apps/.build/sqlite-amalgamation" log="$apps/.build/sqlite-amalgamation.log" t0=$SECONDS
+  local b="$apps/.build/sqlite-amalgamation" log="$apps/.build/sqlite-amalgamation.log" t0=$SECONDS c0
+  cpu_now; c0=$cpu
   say "generating the SQLite amalgamation (host gcc + tclsh)"
   rm -rf "$b" "$apps/.sqlite-amalgamation"; mkdir -p "$b" "$amalgamation"
   step "SQLite amalgamation" "$log" ">" build_sqlite_amalgamation "$b"
   cp "$b/sqlite3.c" "$b/sqlite3.h" "$b/shell.c" "$amalgamation/"
   touch "$amalgamation/.done"
   rm -rf "$b" "$log"
-  say "SQLite amalgamation: $((SECONDS - t0)) s"
+  cpu_now
+  say "SQLite amalgamation: $((SECONDS - t0)) s (CPU $((cpu - c0)) s)"
+}
+
+# cpu_now: user+system CPU time of this shell's finished children so far (build path
+# only: it forks). Printed beside wall time, which on a shared machine says little.
+# Sets cpu; `times` must run in this shell, not in a pipeline or $(...) (a subshell has
+# no finished children of its own).
+cpu_now() {
+  times >"$apps/.times"
+  cpu=$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); t += p[1] * 60 + p[2] } printf "%d", t }' "$apps/.times")
 }
 
 build_arch() {
-  local arch="$1" app key old out keyf b log t0 fresh=()
+  local arch="$1" app key old out keyf b log t0 c0 fresh=()
   [ -d "$apps/$arch/.log" ] || mkdir -p "$apps/$arch/.log"
   for app in lua sqlite3 busybox; do
     key="${keys[$arch/$app]}"
@@ -328,14 +339,15 @@ build_arch() {
     if [ -x "$out" ] && [ "$old" = "$key" ]; then continue; fi
     [ "$app" = sqlite3 ] && ensure_amalgamation
     say "building $app for $arch ($(basename "$(cc_for "$arch")"), -j$JOBS)"
-    b="$apps/.build/$arch/$app"; log="$apps/$arch/.log/$app.log"; t0=$SECONDS
+    b="$apps/.build/$arch/$app"; log="$apps/$arch/.log/$app.log"; t0=$SECONDS; cpu_now; c0=$cpu
     rm -rf "$b"; mkdir -p "$b"
     step "$app for $arch" "$log" ">" "build_$app" "$arch" "$b"
     step "$app for $arch (smoke test)" "$log" ">>" "smoke_$app" "$arch" "$b/bin/$app"
     install -m 755 "$b/bin/$app" "$out.new" && mv -f "$out.new" "$out"
     printf '%s\n' "$key" >"$keyf"
     rm -rf "$b"
-    say "$app ($arch): built and checked in $((SECONDS - t0)) s -> $out"
+    cpu_now
+    say "$app ($arch): built and checked in $((SECONDS - t0)) s (CPU $((cpu - c0)) s) -> $out"
     fresh+=("$app")
   done
   [ ${#fresh[@]} -gt 0 ] || say "guest apps ($arch): lua sqlite3 busybox up to date"

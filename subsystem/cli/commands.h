@@ -4,4 +4,5 @@
 namespace psx::cli {
 int run_main(int argc, char** argv);       // psx run
 int syscalls_main(int argc, char** argv);  // psx syscalls
+int store_main(int argc, char** argv);     // psx store
 }  // namespace psx::cli

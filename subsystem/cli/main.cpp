@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "subsystem/cli/commands.h"
+#include "subsystem/host_stdio.h"
 
 namespace {
 
@@ -16,6 +17,7 @@ void usage(FILE* out) {
           "commands:\n"
           "  run [OPTIONS] PROGRAM [ARGS...]   run a program under psx (see psx run --help)\n"
           "  syscalls [--abi x86_64|riscv32]   list the system calls psx knows and their support level\n"
+          "  store SUBCOMMAND [ARGS...]        inspect, check, import into and export from a record store\n"
           "  help                              show this text\n"
           "  version                           show the version\n");
 }
@@ -23,6 +25,10 @@ void usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before psx opens anything: which of the host's 0, 1, 2 exist. A closed one
+  // is plugged with /dev/null so psx's own files never take its number, and
+  // the guest still sees it closed.
+  psx::record_host_stdio();
   if (argc < 2) {
     usage(stderr);
     return 2;
@@ -30,6 +36,7 @@ int main(int argc, char** argv) {
   const char* cmd = argv[1];
   if (!strcmp(cmd, "run")) return psx::cli::run_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "syscalls")) return psx::cli::syscalls_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "store")) return psx::cli::store_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
     usage(stdout);
     return 0;

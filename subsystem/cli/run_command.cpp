@@ -13,11 +13,15 @@
 #include <vector>
 
 #include "kernelprocs/console.h"
+#include "kernelprocs/device.h"
+#include "kernelprocs/storage_process.h"
+#include "subsystem/cli/store_path.h"
 #include "kernelprocs/kernel.h"
 #include "kernelprocs/proc.h"
 #include "subsystem/cli/commands.h"
 #include "subsystem/host_signals.h"
 #include "subsystem/launcher.h"
+#include "subsystem/shim/shim_region.h"
 
 extern char** environ;
 
@@ -34,15 +38,50 @@ void run_usage(FILE* out) {
           "options:\n"
           "  --trace            print every system call with its arguments and result (stderr)\n"
           "  --trace-file FILE  write the trace to FILE instead\n"
-          "  --stats            print call counts when the program ends (stderr)\n"
-          "  --trap=sud         how native system calls are trapped (Syscall User Dispatch;\n"
-          "                     rewriting of syscall sites is not available yet)\n"
-          "  --store FILE       the record store (accepted; programs still come from the host\n"
-          "                     until the store lands)\n"
+          "  --stats            print call counts when the program ends (stderr), by the\n"
+          "                     road they took: rewritten site, SUD trap, answered in the\n"
+          "                     guest host process\n"
+          "  --trap=rewrite     native guests: syscall sites verified safe at load time jump\n"
+          "                     to stubs; all other sites trap (the default)\n"
+          "  --trap=sud         native guests: every system call traps (Syscall User Dispatch)\n"
+          "  --no-local-answers send every call to the kernel host, also those the guest host\n"
+          "                     process can answer itself (getpid, clock_gettime…); --trace\n"
+          "                     implies it, so that every call is traced\n"
+          "  --store FILE       the record store the program sees as its filesystem\n"
+          "                     (default: $PSX_STORE, else ~/.local/share/psx/default.psx,\n"
+          "                     created on first use)\n"
           "  --help             show this text\n");
 }
 
-// A bare name is looked up through PATH, as a shell would.
+// The store is searched first: a bare name through PATH (default
+// /bin:/usr/bin), a path as given (relative to the guest's cwd, "/").
+// Returns the store path if the store has the file.
+std::string resolve_in_store(StorageProcess& sp, const std::string& prog, const PersonalityOptions& opt) {
+  vfs::Caller who;
+  who.cred.uid = opt.uid;
+  who.cred.gid = opt.gid;
+  auto t = sp.store().begin_read();
+  if (!t) return "";
+  auto is_file = [&](const std::string& path) {
+    auto st = sp.fs().stat(*t, who, vfs::kRootIno, path, true);
+    return st && st->is_regular();
+  };
+  if (prog.find('/') != std::string::npos) return is_file(prog) ? prog : "";
+  const char* path = getenv("PATH");
+  std::string p = path && *path ? path : "/bin:/usr/bin";
+  size_t start = 0;
+  while (start <= p.size()) {
+    size_t end = p.find(':', start);
+    if (end == std::string::npos) end = p.size();
+    std::string dir = p.substr(start, end - start);
+    std::string cand = (dir.empty() ? "/" : dir) + "/" + prog;
+    if (is_file(cand)) return cand;
+    start = end + 1;
+  }
+  return "";
+}
+
+// A bare name is looked up through PATH on the host, as a shell would.
 std::string resolve(const std::string& prog) {
   if (prog.find('/') != std::string::npos) return prog;
   const char* path = getenv("PATH");
@@ -76,9 +115,27 @@ std::string resolve(const std::string& prog) {
   exit(128 + sig);
 }
 
+// The shim's counters: which road each of the guest's calls took.
+void print_shim_stats(const shim::Counters& c, shim::TrapMode mode) {
+  unsigned long long total = c.sud + c.rewritten;
+  auto pct = [&](uint64_t n) { return total ? 100.0 * double(n) / double(total) : 0.0; };
+  fprintf(stderr,
+          "psx: trap=%s: %llu system calls: %llu rewritten site (%.1f%%), %llu SUD trap (%.1f%%); "
+          "%llu answered in the guest host process (%.1f%%); %llu of %llu syscall sites rewritten\n",
+          mode == shim::TrapMode::kRewrite ? "rewrite" : "sud", total, (unsigned long long)c.rewritten,
+          pct(c.rewritten), (unsigned long long)c.sud, pct(c.sud), (unsigned long long)c.local, pct(c.local),
+          (unsigned long long)c.sites_patched, (unsigned long long)c.sites_seen);
+}
+
 }  // namespace
 
 int run_main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string store_path = take_store_option(args, true);
+  std::vector<char*> rest{argv[0]};
+  for (auto& a : args) rest.push_back(a.data());
+  argc = int(rest.size());
+  argv = rest.data();
   PersonalityOptions opt;
   opt.uid = getuid();
   opt.gid = getgid();
@@ -101,12 +158,14 @@ int run_main(int argc, char** argv) {
     } else if (a == "--stats") {
       stats = true;
     } else if (a == "--trap=sud") {
+      opt.trap = shim::TrapMode::kSud;
+    } else if (a == "--trap=rewrite") {
+      opt.trap = shim::TrapMode::kRewrite;
+    } else if (a == "--no-local-answers") {
+      opt.answer_locally = false;
     } else if (a.rfind("--trap=", 0) == 0) {
-      fprintf(stderr, "psx run: %s: only --trap=sud is available yet (rewriting comes with issue 4)\n", a.c_str());
+      fprintf(stderr, "psx run: %s: the trap modes are sud and rewrite\n", a.c_str());
       return 2;
-    } else if (a == "--store" && i + 1 < argc) {
-      i++;
-    } else if (a.rfind("--store=", 0) == 0) {
     } else if (a == "--help" || a == "-h") {
       run_usage(stdout);
       return 0;
@@ -121,9 +180,14 @@ int run_main(int argc, char** argv) {
     return 2;
   }
 
+  auto store = open_store_for_writing(store_path, true);
+  if (!store) {
+    fprintf(stderr, "psx: %s\n", store.error().c_str());
+    return 125;
+  }
+
   LaunchSpec spec;
   spec.execfn = argv[i];
-  spec.host_path = resolve(argv[i]);
   for (int k = i; k < argc; k++) spec.argv.push_back(argv[k]);
   for (char** e = environ; *e; e++) spec.envp.push_back(*e);
   spec.options = opt;
@@ -133,10 +197,33 @@ int run_main(int argc, char** argv) {
   Kernel kernel;
   Proc proc;
   Console console;
+  Device device;
+  StorageProcess storage(std::move(*store), kernel);
   kernel.attach(Proc::kAddress, &proc);
   kernel.attach(Console::kAddress, &console);
+  kernel.attach(Device::kAddress, &device);
+  kernel.attach(StorageProcess::kAddress, &storage);
   Subsystem subsystem(kernel, proc);
   HostSignals host_signals(kernel, subsystem);
+
+  // The program comes from the store; only if the store has no such file and
+  // the host does is the host's file loaded (so `psx run ./hello` works
+  // straight after a build).
+  std::string in_store = resolve_in_store(storage, argv[i], opt);
+  if (!in_store.empty()) {
+    vfs::Caller who;
+    who.cred.uid = opt.uid;
+    who.cred.gid = opt.gid;
+    auto bytes = storage.read_whole(who, vfs::kRootIno, in_store);
+    if (!bytes) {
+      fprintf(stderr, "psx: %s: %s\n", argv[i], strerror(bytes.error().value));
+      return 126;
+    }
+    spec.program = std::move(*bytes);
+    spec.host_path = "";
+  } else {
+    spec.host_path = resolve(argv[i]);
+  }
 
   auto p = subsystem.launch(spec);
   if (!p) {
@@ -149,9 +236,10 @@ int run_main(int argc, char** argv) {
   int status = rec ? rec->wait_status : (127 << 8);
   if (stats) {
     const CallStats& s = (*p)->stats;
-    fprintf(stderr, "psx: %llu system calls (trap: sud 100%%), %llu parked, %llu unknown; %llu messages\n",
+    fprintf(stderr, "psx: %llu calls reached the kernel host, %llu parked, %llu unknown; %llu messages\n",
             (unsigned long long)s.calls, (unsigned long long)s.parked, (unsigned long long)s.unknown,
             (unsigned long long)kernel.delivered());
+    if ((*p)->shim.len) print_shim_stats(shim::read_counters((*p)->mem(), (*p)->shim), (*p)->shim.mode);
   }
   if (opt.trace_out && opt.trace_out != stderr) fclose(opt.trace_out);
   end_like(status);

@@ -1,7 +1,9 @@
 // Starts a native x86-64 guest in this (freshly forked) guest host process:
-// maps the regions the kernel host prepared, installs the SIGSYS handler on
-// its own stack, arms Syscall User Dispatch and jumps to the entry point.
-// Runs before the guest does, so it may still use libc.
+// maps the regions the kernel host prepared (the image, already patched in
+// rewrite mode, and the shim region), installs the SIGSYS handler on its own
+// stack, points %gs at the shim's per-thread block, arms Syscall User
+// Dispatch and jumps to the entry point. Runs before the guest does, so it
+// may still use libc.
 #include "subsystem/shim/native_guest.h"
 
 #include <signal.h>
@@ -16,6 +18,7 @@
 
 #include "kernelprocs/channel.h"
 #include "subsystem/shim/shim.h"
+#include "subsystem/shim/vdso.h"
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -25,13 +28,24 @@
 namespace psx {
 
 namespace {
+constexpr uint64_t kPageSize = 4096;
 [[noreturn]] void fail_start(const char* what) {
   fprintf(stderr, "psx: cannot start the guest: %s: %s\n", what, strerror(errno));
   _exit(127);
 }
+
+// Maps one part of the shim region from the guest memory object.
+void map_shim_part(const shim::ShimSetup& s, uint64_t va, uint64_t len, int prot, int memory_fd) {
+  if (!len) return;
+  void* p = mmap(reinterpret_cast<void*>(va), len, prot, MAP_SHARED | MAP_FIXED_NOREPLACE, memory_fd,
+                 off_t(s.off + (va - s.va)));
+  if (p != reinterpret_cast<void*>(va)) fail_start("mapping the shim region");
+}
+
 }  // namespace
 
-void run_native_guest(const BootInfo& boot, int memory_fd, int channel_fd, int doorbell_fd, uint32_t tid) {
+void run_native_guest(const BootInfo& boot, int memory_fd, int channel_fd, int doorbell_fd, uint32_t tid,
+                      const shim::ShimSetup& setup) {
   ChannelShared* ch = map_channel(channel_fd);
   if (!ch || ch->magic != kChannelMagic) fail_start("channel");
   for (uint32_t i = 0; i < boot.nregions; i++) {
@@ -39,7 +53,21 @@ void run_native_guest(const BootInfo& boot, int memory_fd, int channel_fd, int d
     void* p = mmap(reinterpret_cast<void*>(r.va), r.len, int(r.prot), MAP_SHARED | MAP_FIXED_NOREPLACE, memory_fd,
                    off_t(r.offset));
     if (p != reinterpret_cast<void*>(r.va)) fail_start("mapping the image");
+    shim::g_state.map.set(r.va, r.va + r.len, r.prot);
   }
+  if (setup.len) {
+    map_shim_part(setup, setup.identity_va, kPageSize, PROT_READ, memory_fd);
+    map_shim_part(setup, setup.counters_va, kPageSize, PROT_READ | PROT_WRITE, memory_fd);
+    map_shim_part(setup, setup.stubs_va, setup.stubs_len, PROT_READ | PROT_EXEC, memory_fd);
+    map_shim_part(setup, setup.stack_va, setup.stack_len, PROT_READ | PROT_WRITE, memory_fd);
+    shim::g_state.identity = reinterpret_cast<const shim::Identity*>(setup.identity_va);
+    shim::g_state.counters = reinterpret_cast<shim::Counters*>(setup.counters_va);
+  }
+  // Stubs find the shim stack at %gs:0. Set even without stubs: harmless.
+  shim::g_state.thread.stack_top = setup.stack_len ? setup.stack_va + setup.stack_len : 0;
+  if (syscall(SYS_arch_prctl, 0x1001 /*ARCH_SET_GS*/, &shim::g_state.thread) != 0)
+    fail_start("arch_prctl(ARCH_SET_GS)");
+  shim::g_state.vdso = shim::find_vdso_clock();
   // The handler runs on its own stack: the guest's may be small or in use.
   const size_t kAltStack = 256 * 1024;
   void* alt = mmap(nullptr, kAltStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

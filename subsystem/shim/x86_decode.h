@@ -29,6 +29,7 @@ struct Insn {
   bool rip_relative = false;  // ModRM rip+disp32 operand at disp_off
   uint8_t disp_off = 0;       // offset of that disp32 in the instruction
   uint8_t nops = 0;           // 1 for nop/padding instructions (90, 0f 1f, 66 90 …)
+  bool short_only = false;    // loop*/jrcxz: rel8 only, cannot be re-targeted far
   uint64_t target = 0;        // branch target (kJmp, kJcc, kCall), absolute
 };
 

@@ -13,7 +13,7 @@ namespace {
 struct Case {
   std::string name;
   std::string program;
-  std::vector<std::string> args;
+  std::vector<std::string> args;  // "@WORK" becomes a fresh working directory
   Stdin stdin_kind = Stdin::kData;
   std::string stdin_data;
   bool broken_pipe = false;
@@ -60,6 +60,8 @@ std::vector<Case> cases() {
       {"memory", "memory", {}},
       {"errors", "errors", {}},
       {"time", "time", {}},
+      {"fds", "fds", {}},
+      {"files", "files", {"@WORK"}},
       {"terminal", "tty", {}, Stdin::kData, "typed on a terminal\n", false, true},
   };
   return c;
@@ -74,19 +76,27 @@ TEST_P(Differential, SameAsNative) {
   const Case& c = GetParam();
   std::string prog = std::string(PSX_GUEST_DIR) + "/" + c.program;
   RunSpec spec;
-  spec.env = {"PATH=/usr/bin:/bin", "HOME=/nonexistent", "LANG=C", "PSX_TEST=differential", "EMPTY="};
+  // Each case gets its own store (named the same in both runs, so the
+  // environment the program sees is identical).
+  TempDir tmp;
+  spec.env = {"PATH=/usr/bin:/bin", "HOME=/nonexistent", "LANG=C", "PSX_TEST=differential", "EMPTY=",
+              "PSX_STORE=" + tmp.path + "/store.psx"};
   spec.stdin_kind = c.stdin_kind;
   spec.stdin_data = c.stdin_data;
   spec.stdout_broken_pipe = c.broken_pipe;
   spec.pty = c.pty;
+  // A working directory with the same name natively (on the host) and under
+  // psx (inside the store, where the program creates it).
+  std::vector<std::string> args;
+  for (auto& a : c.args) args.push_back(a == "@WORK" ? tmp.path + "/work" : a);
   spec.argv = {prog};
-  for (auto& a : c.args) spec.argv.push_back(a);
+  for (auto& a : args) spec.argv.push_back(a);
   RunResult native = run_capture(spec);
   ASSERT_FALSE(native.timed_out);
 
   RunSpec under = spec;
   under.argv = {PSX_BIN, "run", prog};
-  for (auto& a : c.args) under.argv.push_back(a);
+  for (auto& a : args) under.argv.push_back(a);
   RunResult psx = run_capture(under);
   ASSERT_FALSE(psx.timed_out) << "psx run did not finish";
 

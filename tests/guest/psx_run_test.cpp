@@ -16,11 +16,12 @@ namespace {
 
 std::string guest(const char* name) { return std::string(PSX_GUEST_DIR) + "/" + name; }
 
-RunResult psx_run(std::vector<std::string> args, const std::string& cwd = "") {
+RunResult psx_run(std::vector<std::string> args) {
+  TempDir tmp;
   RunSpec s;
   s.argv = {PSX_BIN, "run"};
   for (auto& a : args) s.argv.push_back(a);
-  s.env = {"PATH=/usr/bin:/bin"};
+  s.env = {"PATH=/usr/bin:/bin", "PSX_STORE=" + tmp.path + "/store.psx"};
   s.stdin_kind = Stdin::kDevNull;
   return run_capture(s);
 }
@@ -73,6 +74,7 @@ TEST_P(BadInput, OneClearLineAndAnExitBelow128) {
   }
   RunSpec s;
   s.argv = {PSX_BIN, "run", path};
+  s.env = {"PSX_STORE=" + std::string(dir) + "/store.psx"};
   s.stdin_kind = Stdin::kDevNull;
   RunResult r = run_capture(s);
   ASSERT_TRUE(WIFEXITED(r.status)) << describe_status(r.status);

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   }
   static char buf[65536];
   size_t total = 0, chunk = 1;
-  unsigned long sum = 0;
+  unsigned long long sum = 0; /* not long: 32 bits on riscv32 would change the sum */
   ssize_t n;
   char first[64] = {0};
   while ((n = read(0, buf, chunk)) > 0) {
@@ -25,6 +25,6 @@ int main(int argc, char** argv) {
   }
   char* nl = strchr(first, '\n');
   if (nl) *nl = 0;
-  printf("read=%zd total=%zu sum=%lu first=[%s]\n", n, total, sum, first);
+  printf("read=%zd total=%zu sum=%llu first=[%s]\n", n, total, sum, first);
   return 0;
 }

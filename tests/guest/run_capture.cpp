@@ -14,6 +14,17 @@
 
 namespace psx::test {
 
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/psx-test-XXXXXX";
+  path = mkdtemp(tmpl) ? tmpl : "/tmp";
+}
+
+TempDir::~TempDir() {
+  if (path == "/tmp") return;
+  std::string cmd = "rm -rf '" + path + "'";
+  (void)!system(cmd.c_str());
+}
+
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return std::string("signal ") + strsignal(WTERMSIG(status)) + (WCOREDUMP(status) ? " (core)" : "");
@@ -84,6 +95,11 @@ RunResult run_capture(const RunSpec& spec) {
   pipe2(err, O_CLOEXEC);
   if (spec.stdin_kind == Stdin::kData) pipe2(in, O_CLOEXEC);
   signal(SIGPIPE, SIG_IGN);
+  // A broken pipe must be broken before the program starts, not after.
+  if (spec.stdout_broken_pipe) {
+    close(out[0]);
+    out[0] = -1;
+  }
   pid_t pid = fork();
   if (pid == 0) {
     // Its own process group, so a guest's kill(0, sig) reaches only itself.
@@ -97,7 +113,6 @@ RunResult run_capture(const RunSpec& spec) {
     else close(0);
     dup2(out[1], 1);
     dup2(err[1], 2);
-    if (spec.stdout_broken_pipe) close(out[0]);
     std::vector<char*> argv, envp;
     for (auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -110,10 +125,6 @@ RunResult run_capture(const RunSpec& spec) {
   close(err[1]);
   if (in[0] >= 0) close(in[0]);
   RunResult r;
-  if (spec.stdout_broken_pipe) {
-    close(out[0]);
-    out[0] = -1;
-  }
   size_t sent = 0;
   if (in[1] >= 0) {
     fcntl(in[1], F_SETFL, O_NONBLOCK);

@@ -27,6 +27,15 @@ struct RunResult {
 };
 
 RunResult run_capture(const RunSpec& spec);
+
+// A fresh directory under /tmp, removed with everything in it at scope exit.
+struct TempDir {
+  std::string path;
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
 std::string describe_status(int status);
 
 }  // namespace psx::test

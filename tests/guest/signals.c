@@ -31,14 +31,20 @@ int main(int argc, char** argv) {
     sigprocmask(SIG_UNBLOCK, &s, 0);
     printf("not reached\n");
   }
+  /* stdout is a pipe whose reader is gone, or soon will be: the parent may
+     close its read end only after this program has started writing. So the
+     writes go on past the pipe's capacity (64 KiB): with the reader still
+     there the pipe fills, the write blocks, and fails once the reader goes. */
+  static char chunk[4096];
   if (!strcmp(how, "pipe")) {
-    /* stdout is a pipe whose reader is gone: the write raises SIGPIPE. */
-    for (int i = 0; i < 100; i++) write(1, "xxxxxxxxxxxxxxxx", 16);
+    /* The write raises SIGPIPE. */
+    for (int i = 0; i < 1024; i++) write(1, chunk, sizeof chunk);
     fprintf(stderr, "not reached\n");
   }
   if (!strcmp(how, "pipe-ignored")) {
     signal(SIGPIPE, SIG_IGN);
-    ssize_t r = write(1, "x", 1);
+    ssize_t r = 0;
+    for (int i = 0; i < 1024 && r >= 0; i++) r = write(1, chunk, sizeof chunk);
     fprintf(stderr, "write=%zd epipe=%d\n", r, r < 0);
   }
   printf("after %s\n", how);

@@ -61,11 +61,6 @@ std::string pattern(uint64_t seed, uint64_t len) {
   return s;
 }
 
-std::string parent_of(const std::string& p) {
-  auto slash = p.rfind('/');
-  return slash == std::string::npos ? "" : p.substr(0, slash);
-}
-
 void apply(Model& m, const Op& op) {
   if (op.kind == "mkdir") {
     uint64_t id = m.next_id++;

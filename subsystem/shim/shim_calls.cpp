@@ -1,0 +1,175 @@
+// forward_call: one guest system call, from either road (SIGSYS or a
+// rewritten site). Freestanding: see shim.h.
+//
+// Answered here, without the kernel host, when the identity page allows it
+// (not under --trace, so every call still shows in the trace):
+//   getpid getppid gettid getuid geteuid getgid getegid — from the page the
+//     personality keeps current;
+//   clock_gettime (clocks that are the same in every process: realtime,
+//     monotonic, monotonic_raw, the coarse ones, boottime, tai), gettimeofday,
+//     time — through the host vDSO, which reads the kernel's clock page and
+//     uses no TLS and no vector registers (verified on the host's vDSO: it has
+//     no %fs/%gs access, and the clock functions no xmm use). A pointer is
+//     written only when the shim's copy of the guest's mappings shows it
+//     writable; otherwise the kernel host answers, and gives EFAULT exactly
+//     as before. The CPU-time clocks go to the kernel host.
+// The results are the kernel host's: the same clocks (gettimeofday's
+// timezone reads as zero there too), the same identity values.
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "kernelprocs/channel_guest.h"
+#include "subsystem/shim/shim.h"
+
+namespace psx::shim {
+
+namespace {
+
+long sys(long nr, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0) {
+  return psx_raw_syscall(nr, a, b, c, d, e, f);
+}
+
+bool shared_clock(long clk) {
+  switch (clk) {
+    case 0: case 1: case 4: case 5: case 6: case 7: case 11:  // REALTIME … TAI, not the CPU clocks
+      return true;
+  }
+  return false;
+}
+
+// The vDSO may fall back to a real syscall (a clock source it cannot read):
+// open the dispatch selector so that syscall runs on the host, which is the
+// kernel host's answer too, instead of trapping inside the shim.
+template <typename F>
+long with_selector_open(F f) {
+  g_state.selector = 0;
+  long r = f();
+  g_state.selector = 1;
+  return r;
+}
+
+// True with *result set when the call was answered here.
+bool answer_locally(long nr, const uint64_t* a, long* result) {
+  const Identity* id = g_state.identity;
+  if (!id || __atomic_load_n(&id->magic, __ATOMIC_ACQUIRE) != kIdentityMagic || !id->answer_locally) return false;
+  switch (nr) {
+    case SYS_getpid: *result = id->pid; return true;
+    case SYS_getppid: *result = id->ppid; return true;
+    case SYS_gettid: *result = id->tid; return true;
+    case SYS_getuid: *result = id->uid; return true;
+    case SYS_geteuid: *result = id->euid; return true;
+    case SYS_getgid: *result = id->gid; return true;
+    case SYS_getegid: *result = id->egid; return true;
+    case SYS_clock_gettime: {
+      if (!g_state.vdso.clock_gettime || !shared_clock(long(a[0])) || !g_state.map.writable(a[1], 16)) return false;
+      *result = with_selector_open([&] { return long(g_state.vdso.clock_gettime(int(a[0]), reinterpret_cast<void*>(a[1]))); });
+      return true;
+    }
+    case SYS_gettimeofday: {
+      if (!g_state.vdso.clock_gettime) return false;
+      if (a[0] && !g_state.map.writable(a[0], 16)) return false;
+      if (a[1] && !g_state.map.writable(a[1], 8)) return false;
+      int64_t ts[2];
+      long r = with_selector_open([&] { return long(g_state.vdso.clock_gettime(0 /*REALTIME*/, ts)); });
+      if (r != 0) return false;
+      if (a[0]) {
+        auto* tv = reinterpret_cast<int64_t*>(a[0]);
+        tv[0] = ts[0];
+        tv[1] = ts[1] / 1000;
+      }
+      if (a[1]) *reinterpret_cast<int64_t*>(a[1]) = 0;  // struct timezone: UTC, no DST
+      *result = 0;
+      return true;
+    }
+    case SYS_time: {
+      if (!g_state.vdso.time || (a[0] && !g_state.map.writable(a[0], 8))) return false;
+      *result = with_selector_open([&] { return g_state.vdso.time(reinterpret_cast<long*>(a[0])); });
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+[[noreturn]] void die(const char* msg) {
+  long n = 0;
+  while (msg[n]) n++;
+  sys(SYS_write, 2, long("psx: shim: "), 11);
+  sys(SYS_write, 2, long(msg), n);
+  sys(SYS_write, 2, long("\n"), 1);
+  sys(SYS_exit_group, 127);
+  __builtin_unreachable();
+}
+
+void perform_action(const Completion& c) {
+  switch (c.action) {
+    case Action::kNone:
+      return;
+    case Action::kMap: {
+      long flags = MAP_SHARED | ((c.a[4] & kMapReplace) ? MAP_FIXED : MAP_FIXED_NOREPLACE);
+      long r = sys(SYS_mmap, long(c.a[0]), long(c.a[1]), long(c.a[3]), flags, g_state.memory_fd, long(c.a[2]));
+      if (r != long(c.a[0])) die("cannot map guest memory at the address the kernel host chose");
+      g_state.map.set(c.a[0], c.a[0] + c.a[1], uint32_t(c.a[3]));
+      return;
+    }
+    case Action::kUnmap:
+      sys(SYS_munmap, long(c.a[0]), long(c.a[1]));
+      g_state.map.remove(c.a[0], c.a[0] + c.a[1]);
+      return;
+    case Action::kProtect:
+      if (sys(SYS_mprotect, long(c.a[0]), long(c.a[1]), long(c.a[2])) != 0) die("mprotect of guest memory failed");
+      g_state.map.protect(c.a[0], c.a[0] + c.a[1], uint32_t(c.a[2]));
+      return;
+    case Action::kSetThreadPointer:
+      sys(SYS_arch_prctl, 0x1002 /*ARCH_SET_FS*/, long(c.a[0]));
+      return;
+    case Action::kExit:
+      sys(SYS_exit_group, long(c.a[0]));
+      __builtin_unreachable();
+    case Action::kKillSelf: {
+      long sig = long(c.a[0]);
+      // Default disposition, unblocked, then raise it: the host process ends
+      // exactly as a native one would.
+      struct {
+        unsigned long handler, flags, restorer, mask;
+      } dfl = {0, 0, 0, 0};
+      sys(SYS_rt_sigaction, sig, long(&dfl), 0, 8);
+      unsigned long set = 1ul << (sig - 1);
+      sys(SYS_rt_sigprocmask, 1 /*SIG_UNBLOCK*/, long(&set), 0, 8);
+      sys(SYS_kill, sys(SYS_getpid), sig);
+      sys(SYS_exit_group, 128 + sig);
+      __builtin_unreachable();
+    }
+  }
+  die("unknown action from the kernel host");
+}
+
+long forward_call(long nr, const uint64_t* args, Road road) {
+  if (Counters* k = g_state.counters) {
+    if (road == Road::kSud) k->sud++;
+    else k->rewritten++;
+  }
+  long local;
+  if (answer_locally(nr, args, &local)) {
+    if (g_state.counters) g_state.counters->local++;
+    return local;
+  }
+  Frame f;
+  f.tag = ++g_state.next_tag;
+  f.abi = Abi::kLinuxX86_64;
+  f.flags = 0;
+  f.nr = int32_t(nr);
+  f.tid = g_state.tid;
+  for (int i = 0; i < 6; i++) f.args[i] = args[i];
+  Completion c = channel_call(g_state.channel, g_state.doorbell_fd, f, psx_raw_syscall);
+  if (c.tag != f.tag) die("completion does not match the frame");
+  perform_action(c);
+  return long(c.result);
+}
+
+}  // namespace psx::shim
+
+extern "C" long psx_stub_syscall(long nr, const uint64_t* args) {
+  return psx::shim::forward_call(nr, args, psx::shim::Road::kRewritten);
+}

@@ -1,0 +1,262 @@
+// RV32 differential tests (issue 6): each guest program's riscv32 build runs
+// under `psx run` and under qemu-riscv32, and both are compared with the
+// native x86-64 build run directly on Linux — Linux is the reference. stdout,
+// stderr and the wait status must be identical: the guest programs are written
+// to print the same on both ABIs.
+//
+// Under psx nothing is excused. qemu-user is a peer, not the reference: where
+// qemu 7.2 departs from Linux, the case names the departure and its reason,
+// and only the lines it affects are left out of that comparison.
+#include <gtest/gtest.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "run_capture.h"
+
+namespace psx::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// How qemu-riscv32 7.2 departs from Linux for one case, and why.
+struct QemuDeviation {
+  enum Kind {
+    kNone,
+    kEnvReversed,  // the guest's environment arrives in reverse order
+    kLinesDiffer,  // stdout lines containing one of `lines` are not compared
+  } kind = kNone;
+  std::vector<std::string> lines;
+  std::string reason;
+};
+
+struct Case {
+  std::string name;
+  std::string program;
+  std::vector<std::string> args;
+  Stdin stdin_kind = Stdin::kData;
+  std::string stdin_data;
+  bool broken_pipe = false;
+  bool pty = false;  // stdin, stdout and stderr are one pseudo-terminal
+  QemuDeviation qemu;
+};
+
+std::string pattern(size_t n) {
+  std::string s(n, 0);
+  uint32_t x = 7;
+  for (size_t i = 0; i < n; i++) {
+    x = x * 1664525u + 1013904223u;
+    s[i] = char(x >> 24);
+  }
+  return s;
+}
+
+const QemuDeviation kEnvOrder{QemuDeviation::kEnvReversed, {},
+                              "qemu-user builds the guest's envp in reverse order"};
+const QemuDeviation kErrnoDepartures{
+    QemuDeviation::kLinesDiffer,
+    {
+        // target_mprotect and madvise do not check that the range is mapped.
+        "mprotect((void*)(uintptr_t)0x3f000000", "mprotect((void*)4097",
+        "madvise((void*)(uintptr_t)0x3f000000",
+        // unknown ioctl requests answer ENOSYS in qemu, ENOTTY on Linux.
+        "ioctl(1, 0x12345678",
+        // lock_iovec checks each iovec alone and writes the valid prefix
+        // (4 bytes); Linux fails the whole writev on a pipe with EFAULT.
+        "writev(1, iov, 2)",
+    },
+    "qemu answers mprotect/madvise of unmapped ranges with 0 (Linux: ENOMEM), unknown ioctls"
+    " with ENOSYS (Linux: ENOTTY), and writes the valid prefix of a writev with a bad iovec"
+    " (Linux on a pipe: EFAULT)"};
+
+Case run(std::string name, std::string program, std::vector<std::string> args = {}) {
+  Case c;
+  c.name = std::move(name);
+  c.program = std::move(program);
+  c.args = std::move(args);
+  return c;
+}
+Case with_stdin(Case c, Stdin kind, std::string data = "") {
+  c.stdin_kind = kind;
+  c.stdin_data = std::move(data);
+  return c;
+}
+Case reader_gone(Case c) {
+  c.broken_pipe = true;
+  return c;
+}
+Case on_terminal(Case c, std::string typed) {
+  c.pty = true;
+  c.stdin_data = std::move(typed);
+  return c;
+}
+Case qemu_departs(Case c, const QemuDeviation& d) {
+  c.qemu = d;
+  return c;
+}
+
+// The same cases as differential_test.cpp, with qemu's departures named.
+std::vector<Case> cases() {
+  return {
+      run("hello", "hello"),
+      qemu_departs(run("args_env", "args_env", {"a", "b c", "", "--flag=x y", "ünï"}), kEnvOrder),
+      qemu_departs(run("args_none", "args_env"), kEnvOrder),
+      run("exit_0", "exit_code", {"0"}),
+      run("exit_42", "exit_code", {"42"}),
+      run("exit_255_exit", "exit_code", {"255", "exit"}),
+      run("exit_256_wraps", "exit_code", {"256", "exit"}),
+      run("exit_7__exit", "exit_code", {"7", "_exit"}),
+      run("big_write", "big_write"),
+      run("big_write_odd", "big_write", {"1234567"}),
+      with_stdin(run("stdin_small", "read_stdin"), Stdin::kData, "first line\nsecond\n"),
+      with_stdin(run("stdin_large", "read_stdin"), Stdin::kData, pattern(3 << 20)),
+      with_stdin(run("stdin_lines", "read_stdin", {"lines"}), Stdin::kData, "a\nbb\nccc\n\nlast without newline"),
+      with_stdin(run("stdin_empty", "read_stdin"), Stdin::kData, ""),
+      with_stdin(run("stdin_devnull", "read_stdin"), Stdin::kDevNull),
+      with_stdin(run("stdin_closed", "read_stdin"), Stdin::kClosed),
+      run("signal_abort", "signals", {"abort"}),
+      // A store to address 8: Unicorn's fault becomes a kFrameFault frame,
+      // answered with kKillSelf(SIGSEGV).
+      run("signal_segv", "signals", {"segv"}),
+      run("signal_term", "signals", {"term"}),
+      run("signal_kill", "signals", {"kill"}),
+      run("signal_usr1", "signals", {"usr1"}),
+      run("signal_ignored", "signals", {"ignored"}),
+      run("signal_blocked", "signals", {"blocked"}),
+      reader_gone(run("signal_pipe", "signals", {"pipe"})),
+      reader_gone(run("signal_pipe_ignored", "signals", {"pipe-ignored"})),
+      run("memory", "memory"),
+      qemu_departs(run("errors", "errors"), kErrnoDepartures),
+      run("time", "time"),
+      run("fds", "fds"),
+      on_terminal(run("terminal", "tty"), "typed on a terminal\n"),
+  };
+}
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+// Every program runs as "./NAME" from a directory where NAME is the build
+// under test (the native one, or a link to NAME.rv32), so argv[0] and
+// AT_EXECFN are the same string on every run.
+class Rv32Differential : public ::testing::TestWithParam<Case> {
+ protected:
+  static void SetUpTestSuite() {
+    char tmpl[] = "/tmp/psx-rv32-diff-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    rv32_dir_ = tmpl;
+    for (const Case& c : cases()) {
+      fs::path link = fs::path(rv32_dir_) / c.program;
+      if (!fs::exists(fs::symlink_status(link)))
+        fs::create_symlink(fs::path(PSX_GUEST_DIR) / (c.program + ".rv32"), link);
+    }
+  }
+  static void TearDownTestSuite() { fs::remove_all(rv32_dir_); }
+
+  RunSpec spec_for(const Case& c) const {
+    RunSpec spec;
+    spec.env = {"PATH=/usr/bin:/bin", "HOME=/nonexistent", "LANG=C", "PSX_TEST=differential", "EMPTY="};
+    spec.stdin_kind = c.stdin_kind;
+    spec.stdin_data = c.stdin_data;
+    spec.stdout_broken_pipe = c.broken_pipe;
+    spec.pty = c.pty;
+    return spec;
+  }
+  // Runs `runner... ./PROGRAM args` with `dir` as the working directory.
+  RunResult run_in(const std::string& dir, std::vector<std::string> runner, const Case& c) const {
+    RunSpec spec = spec_for(c);
+    spec.argv = std::move(runner);
+    spec.argv.push_back("./" + c.program);
+    for (auto& a : c.args) spec.argv.push_back(a);
+    char old[PATH_MAX];
+    EXPECT_NE(getcwd(old, sizeof old), nullptr);
+    EXPECT_EQ(chdir(dir.c_str()), 0) << dir;
+    RunResult r = run_capture(spec);  // the child inherits the directory
+    EXPECT_EQ(chdir(old), 0);
+    return r;
+  }
+  RunResult native(const Case& c) const { return run_in(PSX_GUEST_DIR, {}, c); }
+
+  static std::string rv32_dir_;
+};
+std::string Rv32Differential::rv32_dir_;
+
+void expect_same(const RunResult& got, const RunResult& native, const char* who) {
+  EXPECT_EQ(describe_status(got.status), describe_status(native.status)) << who;
+  EXPECT_EQ(got.status, native.status) << who;
+  EXPECT_EQ(got.out.size(), native.out.size()) << who;
+  EXPECT_TRUE(got.out == native.out) << who << ": stdout differs\n--- native (first 2000)\n"
+                                     << native.out.substr(0, 2000) << "\n--- " << who << "\n"
+                                     << got.out.substr(0, 2000);
+  EXPECT_EQ(got.err, native.err) << who;
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> v;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);) v.push_back(l);
+  return v;
+}
+std::string join_lines(const std::vector<std::string>& v) {
+  std::string s;
+  for (auto& l : v) s += l + "\n";
+  return s;
+}
+
+// Undoes a named departure in qemu's output (or drops the lines it affects
+// from both sides), so that everything else still compares exactly.
+void apply_deviation(const QemuDeviation& d, RunResult& qemu, RunResult& native) {
+  if (d.kind == QemuDeviation::kEnvReversed) {
+    auto lines = split_lines(qemu.out);
+    auto first = std::find_if(lines.begin(), lines.end(), [](auto& l) { return l.rfind("env=", 0) == 0; });
+    auto last = std::find_if(first, lines.end(), [](auto& l) { return l.rfind("env=", 0) != 0; });
+    std::reverse(first, last);
+    qemu.out = join_lines(lines);
+  } else if (d.kind == QemuDeviation::kLinesDiffer) {
+    auto drop = [&](std::string& out) {
+      auto lines = split_lines(out);
+      std::erase_if(lines, [&](const std::string& l) {
+        return std::any_of(d.lines.begin(), d.lines.end(),
+                           [&](const std::string& key) { return l.find(key) != std::string::npos; });
+      });
+      out = join_lines(lines);
+    };
+    drop(qemu.out);
+    drop(native.out);
+  }
+}
+
+TEST_P(Rv32Differential, PsxSameAsNative) {
+  const Case& c = GetParam();
+  RunResult ref = native(c);
+  ASSERT_FALSE(ref.timed_out);
+  RunResult psx = run_in(rv32_dir_, {PSX_BIN, "run"}, c);
+  ASSERT_FALSE(psx.timed_out) << "psx run did not finish";
+  expect_same(psx, ref, "psx (riscv32)");
+}
+
+TEST_P(Rv32Differential, QemuSameAsNative) {
+  const Case& c = GetParam();
+  std::string qemu_bin = PSX_QEMU_RISCV32;
+  if (qemu_bin.empty() || qemu_bin.find("NOTFOUND") != std::string::npos) GTEST_SKIP() << "no qemu-riscv32";
+  RunResult ref = native(c);
+  ASSERT_FALSE(ref.timed_out);
+  RunResult qemu = run_in(rv32_dir_, {qemu_bin}, c);
+  ASSERT_FALSE(qemu.timed_out) << "qemu-riscv32 did not finish";
+  if (c.qemu.kind != QemuDeviation::kNone) {
+    RecordProperty("qemu_deviation", c.qemu.reason);
+    apply_deviation(c.qemu, qemu, ref);
+  }
+  expect_same(qemu, ref, "qemu-riscv32");
+}
+
+INSTANTIATE_TEST_SUITE_P(Rv32Guests, Rv32Differential, ::testing::ValuesIn(cases()),
+                         [](const ::testing::TestParamInfo<Case>& i) { return i.param.name; });
+
+}  // namespace
+}  // namespace psx::test
