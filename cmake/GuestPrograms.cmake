@@ -6,15 +6,18 @@ set(PSX_RV32_CC "${PSX_CACHE}/rv32/bin/psx-rv32-cc" CACHE FILEPATH "riscv32 musl
 # psx_guest_program(NAME SRC [CFLAGS...]) -> ${CMAKE_BINARY_DIR}/guests/NAME (and NAME.rv32)
 function(psx_guest_program name src)
   set(out ${CMAKE_BINARY_DIR}/guests/${name})
+  # Headers beside the source (check.h, …) are inputs too.
+  get_filename_component(_dir ${src} DIRECTORY)
+  file(GLOB _headers ${_dir}/*.h)
   add_custom_command(OUTPUT ${out}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/guests
     COMMAND ${MUSL_GCC} -static -O2 -Wall ${ARGN} -o ${out} ${src}
-    DEPENDS ${src} VERBATIM)
+    DEPENDS ${src} ${_headers} VERBATIM)
   set(outs ${out})
   if(EXISTS ${PSX_RV32_CC})
     add_custom_command(OUTPUT ${out}.rv32
       COMMAND ${PSX_RV32_CC} -O2 -Wall ${ARGN} -o ${out}.rv32 ${src}
-      DEPENDS ${src} VERBATIM)
+      DEPENDS ${src} ${_headers} VERBATIM)
     list(APPEND outs ${out}.rv32)
   endif()
   add_custom_target(guest_${name} ALL DEPENDS ${outs})

@@ -72,8 +72,10 @@ void Channel::complete(const Completion& c) {
   completed_++;
   store_release(&sh_->sq_head, completed_);
   store_seq(&sh_->cq_tail, t + 1);
+  // guest_waiting is the guest's to clear: clearing it here could erase the
+  // flag the guest set for its *next* wait (it may have seen this completion
+  // while spinning and moved on), and that wait's wake-up would be lost.
   if (load_seq(&sh_->guest_waiting)) {
-    store_seq(&sh_->guest_waiting, 0);
     syscall(SYS_futex, &sh_->cq_tail, FUTEX_WAKE, 1, nullptr, nullptr, 0);
   }
 }

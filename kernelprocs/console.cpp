@@ -1,6 +1,7 @@
 #include "kernelprocs/console.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -17,6 +18,58 @@ namespace psx {
 Console::~Console() {
   for (auto& [key, s] : streams_)
     if (s.io_fd >= 0 && s.io_fd != s.host_fd) close(s.io_fd);
+  for (int fd : poll_fd_)
+    if (fd >= 0) close(fd);
+}
+
+// The host's revents for the asked fds, now (a zero-timeout poll never blocks).
+uint64_t Console::poll_now(uint64_t asked) {
+  pollfd pf[kConsolePollFds];
+  int n = 0, which[kConsolePollFds];
+  for (int i = 0; i < kConsolePollFds; i++) {
+    uint64_t ev = (asked >> (16 * i)) & 0xffff;
+    if (!ev) continue;
+    pf[n] = pollfd{i, short(ev & ~kPollAsked), 0};
+    which[n++] = i;
+  }
+  if (n == 0 || ::poll(pf, nfds_t(n), 0) < 0) return 0;
+  uint64_t out = 0;
+  for (int j = 0; j < n; j++) out |= uint64_t(uint16_t(pf[j].revents)) << (16 * which[j]);
+  return out;
+}
+
+// Watches each fd a waiter asks about, for the union of what they ask.
+void Console::poll_arm(Kernel& k) {
+  for (int i = 0; i < kConsolePollFds; i++) {
+    uint32_t want = 0;
+    for (const Message& w : poll_waiters_) {
+      uint64_t ev = (uint64_t(w.arg[0]) >> (16 * i)) & 0xffff;
+      if (ev & (POLLIN | POLLRDNORM | POLLRDBAND | POLLPRI)) want |= EPOLLIN | (ev & POLLPRI ? EPOLLPRI : 0);
+      if (ev & (POLLOUT | POLLWRNORM | POLLWRBAND)) want |= EPOLLOUT;
+    }
+    if (!want || (poll_armed_[i] & want) == want) continue;
+    if (poll_fd_[i] < 0) poll_fd_[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
+    Message ready;
+    ready.dst = kAddress;
+    ready.src = kAddress;
+    ready.op = kConsolePollReady;
+    ready.arg[0] = i;
+    if (poll_fd_[i] >= 0 && k.watch_fd(poll_fd_[i], want | poll_armed_[i], ready).ok()) {
+      poll_armed_[i] |= want;
+      continue;
+    }
+    // Cannot be watched (a regular file, /dev/null: always ready anyway, or
+    // closed): answer the waiters now with what the host says.
+    for (auto it = poll_waiters_.begin(); it != poll_waiters_.end();) {
+      if ((uint64_t(it->arg[0]) >> (16 * i)) & 0xffff) {
+        uint64_t r = poll_now(uint64_t(it->arg[0]));
+        k.send(it->reply(int64_t(r ? r : uint64_t(it->arg[0]) & ~(kPollAsked * 0x100010001ull))));
+        it = poll_waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
 }
 
 Console::Stream& Console::stream(int fd, Dir d) {
@@ -112,6 +165,31 @@ void Console::on_message(Kernel& k, const Message& m) {
       Stream& s = stream(int(m.arg[0]), d);
       s.armed = false;
       pump(k, s, d);
+      return;
+    }
+    case kConsolePoll: {
+      uint64_t r = poll_now(uint64_t(m.arg[0]));
+      if (r || !m.arg[1]) return k.send(m.reply(int64_t(r)));
+      poll_waiters_.push_back(m);
+      poll_arm(k);
+      return;
+    }
+    case kConsolePollCancel:
+      std::erase_if(poll_waiters_, [&](const Message& w) { return w.src == m.src && w.tag == uint32_t(m.arg[0]); });
+      return;
+    case kConsolePollReady: {
+      int i = int(m.arg[0]);
+      if (i >= 0 && i < kConsolePollFds) poll_armed_[i] = 0;  // one-shot: it fired
+      for (auto it = poll_waiters_.begin(); it != poll_waiters_.end();) {
+        uint64_t r = poll_now(uint64_t(it->arg[0]));
+        if (!r) {
+          ++it;
+          continue;
+        }
+        k.send(it->reply(int64_t(r)));
+        it = poll_waiters_.erase(it);
+      }
+      poll_arm(k);
       return;
     }
     case kConsoleIoctl: {

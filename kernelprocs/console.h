@@ -8,6 +8,7 @@
 #pragma once
 #include <deque>
 #include <map>
+#include <vector>
 
 #include "kernelprocs/kernel.h"
 
@@ -22,7 +23,16 @@ enum ConsoleOp : uint16_t {
   kConsoleStat,            // buf = an ObjectStat to fill; reply: 0 or -errno
   kConsoleSync,            // fsync of the host fd (arg[1] = 1: fdatasync); reply: 0 or -errno
   kConsoleReady,           // internal: arg[0] = host fd, arg[1] = direction, arg[2] = epoll events
+  // Readiness (poll, select) of host fds 0, 1, 2 at once: arg[0] = the poll
+  // events wanted of fd i in bits 16i..16i+15 (kPollAsked marks an fd asked
+  // about with no events); arg[1] = 1: park until one of them is ready.
+  // Reply arg[0]: the host's revents, packed the same way (0: none ready).
+  kConsolePoll,
+  kConsolePollCancel,      // arg[0] = the tag of the sender's parked kConsolePoll; no reply
+  kConsolePollReady,       // internal: arg[0] = host fd
 };
+inline constexpr uint64_t kPollAsked = 0x8000;  // in a kConsolePoll event field
+inline constexpr int kConsolePollFds = 3;
 
 class Console : public KernelProcess {
  public:
@@ -47,6 +57,13 @@ class Console : public KernelProcess {
   void pump(Kernel& k, Stream& s, Dir d);
   void finish(Kernel& k, Stream& s, int64_t result);
   std::map<std::pair<int, int>, Stream> streams_;
+  // Readiness waiters (kConsolePoll with arg[1] = 1), and a duplicate of each
+  // host fd for epoll, so a poll watch never disturbs a stream's own.
+  uint64_t poll_now(uint64_t asked);
+  void poll_arm(Kernel& k);
+  std::vector<Message> poll_waiters_;
+  int poll_fd_[kConsolePollFds] = {-1, -1, -1};
+  uint32_t poll_armed_[kConsolePollFds] = {0, 0, 0};  // epoll events armed per fd
 };
 
 }  // namespace psx

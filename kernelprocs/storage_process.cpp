@@ -124,6 +124,10 @@ void StorageProcess::on_message(Kernel& k, const Message& m) {
     case kStorageRequest:
       request(k, m);
       return;
+    case kStorageLock:
+      return lock(k, m);
+    case kStorageLockClose:
+      return lock_close(k, m);
     case kStorageRead: {
       auto buf = k.map_buf(m.buf, true);
       if (!buf) return k.send(m.reply(-EFAULT));
@@ -457,6 +461,8 @@ SysResult<void> populate_new_store(storage::Store& store) {
       {"/dev/random", vfs::kCharDevice | 0666, kDevRandom},
       {"/dev/urandom", vfs::kCharDevice | 0666, kDevUrandom},
       {"/tmp", vfs::kDirectory | 01777, 0},
+      {"/var", vfs::kDirectory | 0755, 0},
+      {"/var/tmp", vfs::kDirectory | 01777, 0},
       {"/bin", vfs::kDirectory | 0755, 0},
       {"/usr", vfs::kDirectory | 0755, 0},
       {"/usr/bin", vfs::kDirectory | 0755, 0},

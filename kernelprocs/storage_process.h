@@ -6,11 +6,13 @@
 // worker hands the reply back with Kernel::post). `open` answers with the
 // object's owner: storage for files and directories, device for /dev nodes.
 #pragma once
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "kernelprocs/kernel.h"
+#include "kernelprocs/lock_table.h"
 #include "kernelprocs/storage_protocol.h"
 #include "storage/commit_queue.h"
 #include "storage/store.h"
@@ -35,6 +37,17 @@ class StorageProcess : public KernelProcess {
  private:
   void request(Kernel& k, const Message& m);
   void mutate(Kernel& k, const Message& m, std::function<SysResult<int64_t>(storage::WriteTxn&)> body);
+  // Advisory locks (storage_locks.cpp).
+  void lock(Kernel& k, const Message& m);
+  void lock_close(Kernel& k, const Message& m);
+  bool try_lock(const LockRequest& r);  // grants r if nothing conflicts
+  void retry_waiters(Kernel& k, uint64_t ino);
+  struct LockWaiter {
+    Message m;
+    LockRequest r;
+  };
+  LockTable locks_;
+  std::deque<LockWaiter> lock_waiters_;  // F_SETLKW and flock without LOCK_NB, in arrival order
   Kernel& kernel_;
   std::unique_ptr<storage::Store> store_;
   vfs::Fs fs_;
@@ -43,7 +56,7 @@ class StorageProcess : public KernelProcess {
 };
 
 // Creates the directories and device nodes every store starts with
-// (/dev with null, zero, full, random, urandom; /tmp; /bin; /usr/bin; /etc).
+// (/dev with null, zero, full, random, urandom; /tmp and /var/tmp; /bin; /usr/bin; /etc).
 SysResult<void> populate_new_store(storage::Store& store);
 
 }  // namespace psx

@@ -20,6 +20,10 @@ enum StorageOp : uint16_t {
   kStorageGetdents,  // arg[0] = ino, arg[1] = position; buf = guest range for linux_dirent64
                      // records; reply bytes, arg[1] = the new position
   kStorageReplyPosted,  // internal: the commit worker finished an operation
+  kStorageLock,      // buf = a LockRequest (lock_table.h); reply 0/-errno, later for a waiting lock
+  kStorageLockClose, // arg[0] = ino, arg[1] = the open file description's id, arg[2] = 1 if its
+                     // last reference: drops the sender's POSIX locks (and the description's
+                     // flock and OFD locks on its last close); no reply
 };
 
 // Who owns the I/O of an object that open() found (reply arg[2]).

@@ -38,6 +38,19 @@ SysResult<uint64_t> GuestMemory::alloc(uint64_t len) {
   return fail(ENOMEM);
 }
 
+bool GuestMemory::claim(uint64_t off, uint64_t len) {
+  len = page_up(len);
+  auto it = free_.upper_bound(off);
+  if (it == free_.begin()) return false;
+  --it;
+  uint64_t lo = it->first, hi = it->first + it->second;
+  if (off < lo || off + len > hi) return false;
+  free_.erase(it);
+  if (off > lo) free_[lo] = off - lo;
+  if (off + len < hi) free_[off + len] = hi - (off + len);
+  return true;
+}
+
 void GuestMemory::zero(uint64_t off, uint64_t len) {
   // Gives the pages back to the host; they read as zero afterwards.
   fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off_t(off), off_t(page_up(len)));

@@ -40,6 +40,8 @@ class GuestMemory : public MemorySpace {
 
   // Offsets in the memory object: page-aligned ranges, first fit.
   SysResult<uint64_t> alloc(uint64_t len);
+  // Claims exactly [off, off+len) if it is free (mremap grows a region's bytes in place).
+  bool claim(uint64_t off, uint64_t len);
   void release(uint64_t off, uint64_t len);  // frees and zeroes (hole punch)
   void zero(uint64_t off, uint64_t len);     // zeroes, keeps allocated
 

@@ -68,6 +68,18 @@ void Personality::close_fd(int n) {
   if (n < 0 || size_t(n) >= fds.size() || !fds[size_t(n)].file) return;
   std::shared_ptr<OpenFile> f = std::move(fds[size_t(n)].file);
   fds[size_t(n)] = FdEntry{};
+  // Record locks: any close drops the process's POSIX locks on the file; the
+  // last close of the description drops its flock and OFD locks.
+  if (uses_locks && f->ino) {
+    Message m;
+    m.dst = kStorageAddress;
+    m.src = address();
+    m.op = kStorageLockClose;
+    m.arg[0] = int64_t(f->ino);
+    m.arg[1] = int64_t(reinterpret_cast<uintptr_t>(f.get()));
+    m.arg[2] = f.use_count() == 1;
+    kernel_.send(m);
+  }
   // The last reference of the description: the store may now drop an
   // unlinked inode. Nothing waits for the answer; messages keep their order.
   if (f.use_count() == 1 && f->ino) {

@@ -117,6 +117,15 @@ class Personality : public KernelProcess {
   CallStats stats;
   shim::ShimSetup shim;  // native guests: the shim region (identity page, counters)
   bool exited = false;  // the guest asked to exit; its host process is ending
+  // Process resources (syscalls/sys_limits.cpp, sys_lock.cpp).
+  struct Rlimit {
+    uint64_t cur = UINT64_MAX, max = UINT64_MAX;
+  };
+  std::array<Rlimit, 16> rlimits{};  // RLIMIT_*; RLIMIT_NOFILE's cur is nofile_limit
+  bool rlimits_loaded = false;       // filled from the host's limits on first use
+  char comm[16] = {};                // prctl(PR_SET_NAME); empty: not yet set
+  bool uses_locks = false;           // took a record lock or flock: closes tell the storage process
+  int host_pid() const { return host_pid_; }
 
  private:
   struct Scratch : MemorySpace {

@@ -19,6 +19,9 @@ enum Nr : int {
   kFchown = 55, kGetdents64 = 61, kLlseek = 62, kPread64 = 67, kPwrite64 = 68, kPreadv = 69,
   kPwritev = 70, kReadlinkat = 78, kSync = 81, kFsync = 82, kFdatasync = 83, kUmask = 166,
   kSyncfs = 267, kRenameat2 = 276, kUtimensatTime64 = 412, kFaccessat2 = 439,
+  kFlock = 32, kSchedGetaffinity = 123, kTimes = 153, kGetgroups = 158, kGetrusage = 165, kPrctl = 167,
+  kSysinfo = 179, kMsync = 227, kPrlimit64 = 261, kClockGetresTime64 = 406, kPselect6Time64 = 413,
+  kPpollTime64 = 414,
 };
 
 }  // namespace psx::rv32

@@ -27,7 +27,10 @@ class Personality;
   X(chdir) X(fchdir) X(getcwd) X(getdents64) X(umask) X(unlink) X(unlinkat) X(rename)   \
   X(renameat) X(renameat2) X(link) X(linkat) X(symlink) X(symlinkat) X(chmod) X(fchmod) \
   X(fchmodat) X(chown) X(fchown) X(lchown) X(fchownat) X(truncate) X(ftruncate)         \
-  X(fallocate) X(utimensat) X(fsync) X(fdatasync) X(sync) X(syncfs)
+  X(fallocate) X(utimensat) X(fsync) X(fdatasync) X(sync) X(syncfs)                   \
+  X(poll) X(ppoll) X(select) X(pselect6) X(flock)                                       \
+  X(getrlimit) X(setrlimit) X(prlimit64) X(getrusage) X(times) X(sysinfo) X(getgroups)  \
+  X(sched_getaffinity) X(prctl) X(clock_getres) X(mremap) X(msync)
 
 enum class Op : uint16_t {
   kNone = 0,

@@ -1,10 +1,12 @@
 // dup, dup2, dup3, fcntl (descriptor and status flags), close_range. A
 // duplicate shares the open file description (offset and status flags), as
-// on Linux; the close-on-exec flag belongs to the descriptor.
+// on Linux; the close-on-exec flag belongs to the descriptor. Record locks:
+// sys_lock.cpp.
 #include <fcntl.h>
 #include <linux/close_range.h>
 
 #include "subsystem/personality.h"
+#include "syscalls/file_locks.h"
 
 namespace psx {
 namespace {
@@ -68,6 +70,7 @@ Outcome sys_fcntl(Personality& p, Call& c) {
       return Outcome::done(0);
     }
     default:
+      if (is_lock_cmd(c, cmd)) return fcntl_lock(p, c, cmd);  // sys_lock.cpp
       return Outcome::error(EINVAL);
   }
 }

@@ -1,8 +1,10 @@
 // close and ioctl. ioctl is partial: the terminal requests on console objects
-// (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD) plus FIOCLEX/FIONCLEX.
+// (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD) plus FIOCLEX/FIONCLEX;
+// FIONREAD on store files: sys_ioctl_file.cpp.
 #include "kernelprocs/console.h"
 #include "subsystem/personality.h"
 #include "syscalls/abi_structs.h"
+#include "syscalls/ioctl_file.h"
 
 namespace psx {
 
@@ -24,6 +26,7 @@ Outcome sys_ioctl(Personality& p, Call& c) {
     e->cloexec = req == abi::kFIOCLEX;
     return Outcome::done(0);
   }
+  if (req == abi::kFIONREAD && e->file->owner != Console::kAddress) return fionread_file(p, c, *e->file);
   if (e->file->owner != Console::kAddress) return Outcome::error(ENOTTY);
   uint32_t len = 0;
   bool writes = false;

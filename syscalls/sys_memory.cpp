@@ -1,11 +1,11 @@
 // brk, mmap, mmap2, munmap, mprotect, madvise. The personality decides every
 // mapping and keeps the region table; the guest host process carries the
-// change out (the completion's action). Partial: anonymous mappings only
-// until the record store can back file mappings.
+// change out (the completion's action). Mappings of files: sys_mmap_file.cpp.
 #include <sys/mman.h>
 
 #include "subsystem/elf_loader.h"
 #include "subsystem/personality.h"
+#include "syscalls/mmap_file.h"
 
 namespace psx {
 namespace {
@@ -15,6 +15,10 @@ uint64_t addr_limit(const Call& c) { return c.wide() ? (1ull << 47) : (1ull << 3
 Outcome map_anon(Personality& p, Call& c, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
                  int fd, uint64_t off) {
   constexpr uint32_t kFixedNoReplace = 0x100000;
+  if (!(flags & MAP_ANONYMOUS)) {  // Linux looks at the descriptor first
+    if (off % kPage) return Outcome::error(EINVAL);
+    if (!p.fd(fd)) return Outcome::error(EBADF);
+  }
   if (len == 0) return Outcome::error(EINVAL);
   uint64_t plen = page_up(len);
   if (plen < len || plen > addr_limit(c)) return Outcome::error(ENOMEM);
@@ -22,11 +26,6 @@ Outcome map_anon(Personality& p, Call& c, uint64_t addr, uint64_t len, uint32_t 
   if (type != MAP_SHARED && type != MAP_PRIVATE && type != 0x03 /*MAP_SHARED_VALIDATE*/)
     return Outcome::error(EINVAL);
   if (prot & ~uint32_t(PROT_READ | PROT_WRITE | PROT_EXEC)) return Outcome::error(EINVAL);
-  if (!(flags & MAP_ANONYMOUS)) {
-    if (off % kPage) return Outcome::error(EINVAL);
-    if (!p.fd(fd)) return Outcome::error(EBADF);
-    return Outcome::error(ENODEV);  // console objects cannot be mapped
-  }
   bool fixed = flags & MAP_FIXED, noreplace = flags & kFixedNoReplace;
   GuestMemory& m = p.mem();
   const AbiLayout& lay = layout_for(c.abi);
@@ -44,6 +43,13 @@ Outcome map_anon(Personality& p, Call& c, uint64_t addr, uint64_t len, uint32_t 
     else
       va = m.find_free_top_down(plen, lay.mmap_lo, lay.mmap_hi);
     if (!va) return Outcome::error(ENOMEM);
+  }
+  std::shared_ptr<OpenFile> file;  // a store file to read in (sys_mmap_file.cpp)
+  if (!(flags & MAP_ANONYMOUS)) {
+    auto k = file_mapping_kind(*p.fd(fd)->file, prot, type);
+    if (!k) return Outcome::error(k.error().value);
+    if (*k == FileMapping::kStoreFile) return map_file(p, c, va, plen, prot, fixed, *p.fd(fd)->file, off);
+    // /dev/zero: anonymous memory, as on Linux.
   }
   auto bytes = m.alloc(plen);
   if (!bytes) return Outcome::error(ENOMEM);

@@ -99,7 +99,7 @@ std::string format_call(Personality& p, const Call& c, const Outcome& o) {
         s += ')';
       }
     }
-  } else if (e && (e->op == Op::mmap || e->op == Op::mmap2 || e->op == Op::brk)) {
+  } else if (e && (e->op == Op::mmap || e->op == Op::mmap2 || e->op == Op::brk || e->op == Op::mremap)) {
     snprintf(b, sizeof b, " = 0x%" PRIx64, uint64_t(o.result));
     s += b;
   } else {

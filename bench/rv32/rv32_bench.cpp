@@ -10,7 +10,7 @@
 // are taken within the run (DESIGN.md, "Measuring"). Output: a table on stderr
 // and JSON on stdout (or --json FILE), for `psx bench` to read.
 //
-//   psx_bench_rv32 [--quick] [--reps N] [--json FILE] [--psx PATH] [--qemu PATH] [--guests DIR] [--apps DIR]
+//   psx_bench_rv32 [--quick] [--reps N] [--json FILE] [--only W1,W2] [--psx PATH] [--qemu PATH] [--guests DIR] [--apps DIR]
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/utsname.h>
@@ -39,6 +39,7 @@ struct Options {
   std::string guests = PSX_GUEST_DIR;
   std::string apps = PSX_APPS_DIR;  // $PSX_CACHE/apps/{riscv32,x86_64}/
   std::string json_file;
+  std::string only;  // comma-separated workload names (psx bench runs a few)
   int reps = 5;
   bool quick = false;
 };
@@ -176,12 +177,13 @@ Options parse(int argc, char** argv) {
     if (a == "--quick") o.quick = true;
     else if (a == "--reps") o.reps = std::max(1, atoi(next().c_str()));
     else if (a == "--json") o.json_file = next();
+    else if (a == "--only") o.only = "," + next() + ",";
     else if (a == "--psx") o.psx = next();
     else if (a == "--qemu") o.qemu = next();
     else if (a == "--guests") o.guests = next();
     else if (a == "--apps") o.apps = next();
     else {
-      fprintf(stderr, "usage: %s [--quick] [--reps N] [--json FILE] [--psx PATH] [--qemu PATH] [--guests DIR] [--apps DIR]\n",
+      fprintf(stderr, "usage: %s [--quick] [--reps N] [--json FILE] [--only W1,W2] [--psx PATH] [--qemu PATH] [--guests DIR] [--apps DIR]\n",
               argv[0]);
       exit(2);
     }
@@ -224,6 +226,9 @@ int main(int argc, char** argv) {
     lua.app_args = {"-e", script};
     work.push_back(lua);
   }
+
+  if (!opt.only.empty())
+    std::erase_if(work, [&](const Workload& w) { return opt.only.find("," + w.name + ",") == std::string::npos; });
 
   // results[workload][runner] -> samples
   std::map<std::string, std::map<std::string, std::vector<Sample>>> results;

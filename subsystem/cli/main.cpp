@@ -18,6 +18,7 @@ void usage(FILE* out) {
           "  run [OPTIONS] PROGRAM [ARGS...]   run a program under psx (see psx run --help)\n"
           "  syscalls [--abi x86_64|riscv32]   list the system calls psx knows and their support level\n"
           "  store SUBCOMMAND [ARGS...]        inspect, check, import into and export from a record store\n"
+          "  bench [OPTIONS]                   time every system call path against the host (psx bench --help)\n"
           "  help                              show this text\n"
           "  version                           show the version\n");
 }
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   if (!strcmp(cmd, "run")) return psx::cli::run_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "syscalls")) return psx::cli::syscalls_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "store")) return psx::cli::store_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "bench")) return psx::cli::bench_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
     usage(stdout);
     return 0;

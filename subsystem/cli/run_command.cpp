@@ -180,9 +180,17 @@ int run_main(int argc, char** argv) {
     return 2;
   }
 
-  auto store = open_store_for_writing(store_path, true);
+  storage::StoreErrc why{};
+  auto store = open_store_for_writing(store_path, true, &why);
   if (!store) {
-    fprintf(stderr, "psx: %s\n", store.error().c_str());
+    if (why == storage::StoreErrc::busy) {
+      // One store, one kernel host: a second psx would be a second writer.
+      int pid = store_writer_pid(store_path);
+      fprintf(stderr, "psx: %s is served by a running psx%s; attaching another program to it is not supported yet\n",
+              store_path.c_str(), pid > 0 ? (" (pid " + std::to_string(pid) + ")").c_str() : "");
+    } else {
+      fprintf(stderr, "psx: %s\n", store.error().c_str());
+    }
     return 125;
   }
 
@@ -239,6 +247,9 @@ int run_main(int argc, char** argv) {
     fprintf(stderr, "psx: %llu calls reached the kernel host, %llu parked, %llu unknown; %llu messages\n",
             (unsigned long long)s.calls, (unsigned long long)s.parked, (unsigned long long)s.unknown,
             (unsigned long long)kernel.delivered());
+    // The zero-copy claim as a figure (psx bench reads this line).
+    fprintf(stderr, "psx: bytes copied: %llu payload bytes by the transport, %llu by kernel processes\n",
+            (unsigned long long)kernel.copies().transport_bytes, (unsigned long long)kernel.copies().process_bytes);
     if ((*p)->shim.len) print_shim_stats(shim::read_counters((*p)->mem(), (*p)->shim), (*p)->shim.mode);
   }
   if (opt.trace_out && opt.trace_out != stderr) fclose(opt.trace_out);

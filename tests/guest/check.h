@@ -17,6 +17,8 @@ static const char* err_name(int e) {
     case ERANGE: return "ERANGE"; case ENAMETOOLONG: return "ENAMETOOLONG"; case ENOSYS: return "ENOSYS";
     case ENOTEMPTY: return "ENOTEMPTY"; case ELOOP: return "ELOOP"; case ENXIO: return "ENXIO";
     case EAGAIN: return "EAGAIN"; case EBUSY: return "EBUSY"; case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ESRCH: return "ESRCH"; case ENOMEM: return "ENOMEM"; case ENODEV: return "ENODEV";
+    case EOVERFLOW: return "EOVERFLOW"; case EDEADLK: return "EDEADLK";
     default: return "E?";
   }
 }

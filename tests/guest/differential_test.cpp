@@ -62,7 +62,14 @@ std::vector<Case> cases() {
       {"time", "time", {}},
       {"fds", "fds", {}},
       {"files", "files", {"@WORK"}},
+      {"calls", "calls", {"@WORK"}},
       {"terminal", "tty", {}, Stdin::kData, "typed on a terminal\n", false, true},
+      {"poll_data", "poll", {"@WORK"}, Stdin::kData, "some bytes on stdin\n"},
+      {"poll_eof", "poll", {"@WORK"}, Stdin::kData, ""},
+      {"locks", "locks", {"@WORK"}},
+      {"limits", "limits", {}},
+      {"mremap", "mremap", {}},
+      {"mmap_file", "mmap_file", {"@WORK"}},
   };
   return c;
 }
@@ -95,10 +102,11 @@ TEST_P(Differential, SameAsNative) {
   ASSERT_FALSE(native.timed_out);
 
   RunSpec under = spec;
-  under.argv = {PSX_BIN, "run", prog};
+  under.argv = {PSX_BIN, "run", "--trace-file", tmp.path + "/trace", prog};
   for (auto& a : args) under.argv.push_back(a);
   RunResult psx = run_capture(under);
   ASSERT_FALSE(psx.timed_out) << "psx run did not finish";
+  save_coverage("linux-x86_64", c.name, tmp.path + "/trace");
 
   EXPECT_EQ(describe_status(psx.status), describe_status(native.status));
   EXPECT_EQ(psx.status, native.status);

@@ -14,24 +14,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "workdir.h"
 
 #define RENAME_NOREPLACE 1
 #define RENAME_EXCHANGE 2
 /* The raw call: musl 1.2.3 (x86-64) has no renameat2() wrapper, 1.2.5 does. */
 static long rename2(int od, const char* o, int nd, const char* n, unsigned flags) {
   return syscall(SYS_renameat2, od, o, nd, n, flags);
-}
-
-static void mkdir_p(const char* path) {
-  char buf[512];
-  snprintf(buf, sizeof buf, "%s", path);
-  for (char* p = buf + 1; *p; p++)
-    if (*p == '/') {
-      *p = 0;
-      mkdir(buf, 0755);
-      *p = '/';
-    }
-  mkdir(buf, 0755);
 }
 
 static int cmp(const void* a, const void* b) { return strcmp(*(char* const*)a, *(char* const*)b); }
@@ -80,8 +69,7 @@ static void cat(const char* path) {
 
 int main(int argc, char** argv) {
   const char* root = argc > 1 ? argv[1] : "/tmp/files-test";
-  mkdir_p(root);
-  CHECK(chdir(root));
+  CHECK(enter_workdir(root));
   umask(022);
 
   /* open flags */

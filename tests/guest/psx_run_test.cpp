@@ -120,3 +120,35 @@ INSTANTIATE_TEST_SUITE_P(Files, BadInput, ::testing::ValuesIn(bad_files()),
 
 }  // namespace
 }  // namespace psx::test
+
+namespace psx::test {
+namespace {
+
+// A guest that calls thousands of system calls with random, mostly invalid
+// arguments gets errors, never crashes psx, and leaves the store consistent.
+TEST(BadGuest, RandomArgumentsLeavePsxAndTheStoreSound) {
+  for (const char* seed : {"1", "2", "3", "4"}) {
+    TempDir tmp;
+    RunSpec s;
+    s.env = {"PATH=/usr/bin:/bin", "PSX_STORE=" + tmp.path + "/fuzz.psx"};
+    s.stdin_kind = Stdin::kDevNull;
+    s.argv = {PSX_BIN, "run", guest("fuzz"), seed, "5000"};
+    RunResult r = run_capture(s);
+    ASSERT_FALSE(r.timed_out) << "seed " << seed;
+    EXPECT_EQ(describe_status(r.status), "exit 0") << "seed " << seed << "\n" << r.err;
+    EXPECT_NE(r.err.find("still running"), std::string::npos) << "seed " << seed << "\n" << r.err;
+    s.argv = {PSX_BIN, "store", "fsck"};
+    RunResult f = run_capture(s);
+    EXPECT_EQ(describe_status(f.status), "exit 0") << "seed " << seed << ": fsck\n" << f.out << f.err;
+    if (std::string(RV32_AVAILABLE) == "1") {
+      s.argv = {PSX_BIN, "run", guest("fuzz") + ".rv32", seed, "3000"};
+      RunResult rv = run_capture(s);
+      EXPECT_EQ(describe_status(rv.status), "exit 0") << "riscv32 seed " << seed << "\n" << rv.err;
+      s.argv = {PSX_BIN, "store", "fsck"};
+      EXPECT_EQ(describe_status(run_capture(s).status), "exit 0") << "riscv32 seed " << seed;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace psx::test

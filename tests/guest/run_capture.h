@@ -28,6 +28,10 @@ struct RunResult {
 
 RunResult run_capture(const RunSpec& spec);
 
+// Records which system calls a `psx run --trace-file TRACE` made, for the
+// coverage test: the names go to PSX_COVERAGE_DIR/ABI.CASE.calls.
+void save_coverage(const std::string& abi, const std::string& case_name, const std::string& trace);
+
 // A fresh directory under /tmp, removed with everything in it at scope exit.
 struct TempDir {
   std::string path;

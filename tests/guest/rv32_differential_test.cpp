@@ -75,6 +75,10 @@ const QemuDeviation kErrnoDepartures{
     " with ENOSYS (Linux: ENOTTY), and writes the valid prefix of a writev with a bad iovec"
     " (Linux on a pipe: EFAULT)"};
 
+const QemuDeviation kRobustList{QemuDeviation::kLinesDiffer,
+                                {"syscall(SYS_set_robust_list"},
+                                "qemu-user answers set_robust_list with ENOSYS (Linux: 0, or EINVAL for a wrong size)"};
+
 Case run(std::string name, std::string program, std::vector<std::string> args = {}) {
   Case c;
   c.name = std::move(name);
@@ -100,6 +104,19 @@ Case qemu_departs(Case c, const QemuDeviation& d) {
   c.qemu = d;
   return c;
 }
+
+const QemuDeviation kClockGetresFault{QemuDeviation::kLinesDiffer,
+                                      {"clock_getres(CLOCK_MONOTONIC, BAD)"},
+                                      "qemu's clock_getres does not check the result pointer (Linux: EFAULT)"};
+const QemuDeviation kMsyncHole{QemuDeviation::kLinesDiffer,
+                               {"msync(p, 3 * page, MS_SYNC)"},
+                               "qemu's msync does not check that the range is mapped (Linux: ENOMEM)"};
+const QemuDeviation kMremapDepartures{
+    QemuDeviation::kLinesDiffer,
+    {"in place:", "shrunk in place:", "msync(c + pg, pg, MS_SYNC)", "mremap(m, pg, 0, MREMAP_MAYMOVE)",
+     "mremap(m, pg, 2 * pg, MREMAP_MAYMOVE)"},
+    "qemu's mremap cannot grow a mapping in place (ENOMEM), answers ENOMEM for a zero new length (Linux:"
+    " EINVAL), remaps an unmapped range (Linux: EFAULT), and its msync does not check that the range is mapped"};
 
 // The same cases as differential_test.cpp, with qemu's departures named.
 std::vector<Case> cases() {
@@ -135,7 +152,15 @@ std::vector<Case> cases() {
       qemu_departs(run("errors", "errors"), kErrnoDepartures),
       run("time", "time"),
       run("fds", "fds"),
+      run("files", "files", {"@WORK"}),
+      qemu_departs(run("calls", "calls", {"@WORK"}), kRobustList),
       on_terminal(run("terminal", "tty"), "typed on a terminal\n"),
+      with_stdin(run("poll_data", "poll"), Stdin::kData, "some bytes on stdin\n"),
+      with_stdin(run("poll_eof", "poll"), Stdin::kData, ""),
+      run("locks", "locks"),
+      qemu_departs(run("limits", "limits"), kClockGetresFault),
+      qemu_departs(run("mremap", "mremap"), kMremapDepartures),
+      qemu_departs(run("mmap_file", "mmap_file"), kMsyncHole),
   };
 }
 
@@ -161,6 +186,8 @@ class Rv32Differential : public ::testing::TestWithParam<Case> {
   RunSpec spec_for(const Case& c) const {
     RunSpec spec;
     spec.env = {"PATH=/usr/bin:/bin", "HOME=/nonexistent", "LANG=C", "PSX_TEST=differential", "EMPTY="};
+    // Each test process its own store: parallel runs must not share the default one.
+    spec.env.push_back("PSX_STORE=" + rv32_dir_ + "/store.psx");
     spec.stdin_kind = c.stdin_kind;
     spec.stdin_data = c.stdin_data;
     spec.stdout_broken_pipe = c.broken_pipe;
@@ -172,7 +199,10 @@ class Rv32Differential : public ::testing::TestWithParam<Case> {
     RunSpec spec = spec_for(c);
     spec.argv = std::move(runner);
     spec.argv.push_back("./" + c.program);
-    for (auto& a : c.args) spec.argv.push_back(a);
+    // "@WORK": a fresh working directory for each run (on the host natively and
+    // for qemu, inside the store under psx); programs never print its name.
+    static int work = 0;
+    for (auto& a : c.args) spec.argv.push_back(a == "@WORK" ? rv32_dir_ + "/work" + std::to_string(++work) : a);
     char old[PATH_MAX];
     EXPECT_NE(getcwd(old, sizeof old), nullptr);
     EXPECT_EQ(chdir(dir.c_str()), 0) << dir;
@@ -235,8 +265,10 @@ TEST_P(Rv32Differential, PsxSameAsNative) {
   const Case& c = GetParam();
   RunResult ref = native(c);
   ASSERT_FALSE(ref.timed_out);
-  RunResult psx = run_in(rv32_dir_, {PSX_BIN, "run"}, c);
+  TempDir trace;
+  RunResult psx = run_in(rv32_dir_, {PSX_BIN, "run", "--trace-file", trace.path + "/trace"}, c);
   ASSERT_FALSE(psx.timed_out) << "psx run did not finish";
+  save_coverage("linux-riscv32", c.name, trace.path + "/trace");
   expect_same(psx, ref, "psx (riscv32)");
 }
 

@@ -67,6 +67,8 @@ void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 RunSpec spec_for(const Case& c, const std::vector<std::string>& prefix) {
   RunSpec spec;
   spec.env = {"PATH=/usr/bin:/bin", "HOME=/nonexistent", "LANG=C", "PSX_TEST=trap_modes", "EMPTY="};
+  static TempDir store;  // each test process its own store: parallel runs must not share the default one
+  spec.env.push_back("PSX_STORE=" + store.path + "/store.psx");
   spec.stdin_kind = c.stdin_kind;
   spec.stdin_data = c.stdin_data;
   spec.stdout_broken_pipe = c.broken_pipe;
