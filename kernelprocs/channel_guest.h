@@ -8,11 +8,16 @@ namespace psx {
 
 using RawSyscall = long (*)(long nr, long a, long b, long c, long d, long e, long f);
 
-inline constexpr long kSysWrite = 1, kSysFutex = 202;
+inline constexpr long kSysWrite = 1, kSysSchedYield = 24, kSysFutex = 202;
 inline constexpr int kFutexWait = 0;
 
-// Spin this many TSC ticks for the answer before sleeping on the futex.
-inline constexpr uint64_t kGuestSpinTicks = 60'000;
+// Waiting for the answer, in three phases. A kernel host on the other core
+// answers within a few µs: spin (pause) for kGuestPureSpinTicks. After that,
+// keep polling but yield the CPU between polls: if the kernel host shares this
+// core, it runs at once instead of after our spin budget. After
+// kGuestSpinTicks in all, sleep on the futex.
+inline constexpr uint64_t kGuestPureSpinTicks = 5'000;  // ~2.5 µs at 2 GHz
+inline constexpr uint64_t kGuestSpinTicks = 60'000;     // ~30 µs
 
 inline uint64_t read_tsc() { return __builtin_ia32_rdtsc(); }
 
@@ -30,7 +35,10 @@ inline Completion channel_wait(ChannelShared* ch, RawSyscall sys, uint64_t spin_
   uint32_t head = ch->cq_head;
   if (load_acquire(&ch->cq_tail) == head) {
     uint64_t start = read_tsc();
-    while (load_acquire(&ch->cq_tail) == head && read_tsc() - start < spin_ticks) cpu_relax();
+    uint64_t pure = spin_ticks < kGuestPureSpinTicks ? spin_ticks : kGuestPureSpinTicks;
+    while (load_acquire(&ch->cq_tail) == head && read_tsc() - start < pure) cpu_relax();
+    while (load_acquire(&ch->cq_tail) == head && read_tsc() - start < spin_ticks)
+      sys(kSysSchedYield, 0, 0, 0, 0, 0, 0);
     while (load_acquire(&ch->cq_tail) == head) {
       store_seq(&ch->guest_waiting, 1);
       if (load_seq(&ch->cq_tail) != head) break;

@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <time.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <cassert>
@@ -205,7 +206,13 @@ bool Kernel::run_once(bool may_sleep) {
   }
   if (!may_sleep || stopped_) return false;
   if (now - last_activity_ < spin_ns_) {
-    cpu_relax();
+    // Busy a moment ago: keep polling. After the first few µs yield between
+    // polls, so a guest host process sharing this core gets to run now
+    // rather than after the whole spin window.
+    if (now - last_activity_ < kPureSpinNs)
+      cpu_relax();
+    else
+      sched_yield();
     return false;
   }
   // Sleep: tell the pollers, re-check them, then wait for a host event.

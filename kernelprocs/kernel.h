@@ -134,6 +134,7 @@ class Kernel {
   uint64_t last_activity_ = 0;
   uint64_t last_host_poll_ = 0;
   static constexpr uint64_t kHostPollNs = 20'000;
+  static constexpr uint64_t kPureSpinNs = 3'000;
   uint64_t delivered_ = 0;
   CopyStats copies_;
 };

@@ -36,7 +36,7 @@ void start_guest_host_process(const GuestStart& gs) {
   syscall(SYS_close_range, 6, ~0u, 0);
   if (gs.boot.abi == Abi::kLinuxX86_64) run_native_guest(gs.boot, 3, 4, 5, gs.tid, gs.shim);
 #ifdef PSX_HAVE_EMULATOR
-  if (gs.boot.abi == Abi::kLinuxRiscv32) run_emulated_guest(gs.boot, 3, 4, 5, gs.tid);
+  if (gs.boot.abi == Abi::kLinuxRiscv32) run_emulated_guest(gs.boot, 3, 4, 5, gs.tid, gs.identity_off);
 #endif
   fprintf(stderr, "psx: this build cannot run %s programs\n",
           gs.boot.abi == Abi::kLinuxRiscv32 ? "riscv32" : "these");

@@ -13,6 +13,7 @@ struct GuestStart {
   uint32_t tid;
   pid_t kernel_host;
   shim::ShimSetup shim;  // native guests: where the shim region is
+  uint64_t identity_off = 0;  // riscv32 guests: the identity page in the memory object (0: none)
 };
 
 // Detaches from psx's state (signals, fds, process group), then runs the

@@ -89,10 +89,16 @@ Result<Personality*, LoadError> Subsystem::launch(const LaunchSpec& spec) {
   if (!img) return Err{img.error()};
   // Native guests: the shim region, and in rewrite mode the patched image.
   shim::ShimSetup shim_setup;
+  shim::ShimSetup rv32_identity;  // riscv32: an identity page outside the guest's address space
   if (*abi == Abi::kLinuxX86_64) {
     auto region = shim::prepare_shim_region(**mem, spec.options.trap, img->brk_start + layout_for(*abi).heap_max);
     if (!region) return Err{LoadError{region.error().value, "cannot place the shim region"}};
     shim_setup = region->setup;
+  } else {
+    auto page = (*mem)->alloc(kPage);
+    if (!page) return Err{LoadError{ENOMEM, "out of guest memory for the identity page"}};
+    rv32_identity.len = kPage;
+    rv32_identity.off = *page;
   }
   auto channel = Channel::create();
   if (!channel) return Err{LoadError{channel.error().value, "cannot create the channel"}};
@@ -107,8 +113,10 @@ Result<Personality*, LoadError> Subsystem::launch(const LaunchSpec& spec) {
   p->shim = shim_setup;
   // Identity answered in the guest host process; under --trace everything
   // goes to the kernel host so that every call is traced.
-  shim::publish_identity(p->mem(), shim_setup,
-                         shim::Identity{0, spec.options.answer_locally && !spec.options.trace, pid, p->ppid, pid, p->uid, p->uid, p->gid, p->gid});
+  const shim::Identity identity{0, spec.options.answer_locally && !spec.options.trace, pid, p->ppid, pid,
+                                p->uid, p->uid, p->gid, p->gid};
+  shim::publish_identity(p->mem(), shim_setup, identity);
+  shim::publish_identity(p->mem(), rv32_identity, identity);
   // The guest inherits psx's descriptor limit, as a child process would.
   struct rlimit nofile;
   if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) p->nofile_limit = std::min<uint64_t>(nofile.rlim_cur, 1u << 20);
@@ -131,7 +139,7 @@ Result<Personality*, LoadError> Subsystem::launch(const LaunchSpec& spec) {
   pid_t child = fork();
   if (child < 0) return Err{LoadError{errno, "fork failed"}};
   if (child == 0) {
-    GuestStart gs{img->boot, memory_fd, channel_fd, doorbell_fd, uint32_t(pid), parent, shim_setup};
+    GuestStart gs{img->boot, memory_fd, channel_fd, doorbell_fd, uint32_t(pid), parent, shim_setup, rv32_identity.off};
     start_guest_host_process(gs);  // never returns
   }
   int pidfd = int(syscall(SYS_pidfd_open, child, 0));

@@ -126,7 +126,9 @@ Invocation invocation(const Path& p, const Tools& t, const std::string& store, c
     need(t.psx, "psx");
     if (!executable(t.guest_rv32)) inv.unavailable = "no riscv32 build of the guest (the riscv32 toolchain was not found at build time)";
     inv.argv = psx;
-    inv.argv.push_back(t.guest_rv32);
+    // Like the native columns: every call through the channel to a kernel
+    // process (the emulator could answer identity calls itself).
+    inv.argv.insert(inv.argv.end(), {"--no-local-answers", t.guest_rv32});
     inv.dir = "/tmp/psx-bench-rv32";
   } else if (p.id == "qemu") {
     if (t.qemu.empty()) inv.unavailable = "qemu-riscv32 is not installed";
