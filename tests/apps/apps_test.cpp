@@ -65,7 +65,15 @@ void expect_same(const RunResult& psx, const RunResult& nat) {
   EXPECT_EQ(psx.err, nat.err);
 }
 
-void lua_files(const std::string& arch) {
+// trap: "" (the default, rewritten syscall sites) or "--trap=sud".
+std::vector<std::string> run_args(const std::string& trap, std::vector<std::string> rest) {
+  std::vector<std::string> a = {"run"};
+  if (!trap.empty()) a.push_back(trap);
+  a.insert(a.end(), rest.begin(), rest.end());
+  return a;
+}
+
+void lua_files(const std::string& arch, const std::string& trap = "") {
   World w;
   w.populate(arch);
   TempDir host_work;
@@ -74,7 +82,7 @@ void lua_files(const std::string& arch) {
   // The same workload inside the store, in an empty directory made for it.
   TempDir empty;
   ASSERT_EQ(w.psx({"store", "import", empty.path, "/work"}).status, 0);
-  RunResult got = w.psx({"run", "lua", "/tests/lua/files.lua", "/work"});
+  RunResult got = w.psx(run_args(trap, {"lua", "/tests/lua/files.lua", "/work"}));
   expect_same(got, nat);
   // What it left is in the store, for people to see.
   RunResult ls = w.psx({"store", "ls", "/work"});
@@ -87,7 +95,7 @@ void lua_files(const std::string& arch) {
   EXPECT_EQ(fsck.status, 0) << fsck.out << fsck.err;
 }
 
-void sqlite_workload(const std::string& arch) {
+void sqlite_workload(const std::string& arch, const std::string& trap = "") {
   World w;
   w.populate(arch);
   std::string sql = slurp(std::string(PSX_SOURCE_DIR) + "/tests/apps/sqlite/workload.sql");
@@ -95,7 +103,7 @@ void sqlite_workload(const std::string& arch) {
   TempDir host_work;
   RunResult nat = native({app("x86_64", "sqlite3"), host_work.path + "/test.db"}, sql);
   ASSERT_EQ(nat.status, 0) << nat.err;
-  RunResult got = w.psx({"run", "sqlite3", "/tmp/test.db"}, sql);
+  RunResult got = w.psx(run_args(trap, {"sqlite3", "/tmp/test.db"}), sql);
   expect_same(got, nat);
   RunResult fsck = w.psx({"store", "fsck"});
   EXPECT_EQ(fsck.status, 0) << fsck.out << fsck.err;
@@ -106,6 +114,8 @@ void sqlite_workload(const std::string& arch) {
 
 TEST(Apps, LuaFilesX86_64) { lua_files("x86_64"); }
 TEST(Apps, SqliteX86_64) { sqlite_workload("x86_64"); }
+TEST(Apps, LuaFilesX86_64Sud) { lua_files("x86_64", "--trap=sud"); }
+TEST(Apps, SqliteX86_64Sud) { sqlite_workload("x86_64", "--trap=sud"); }
 TEST(Apps, LuaFilesRiscv32) { lua_files("riscv32"); }
 
 }  // namespace
