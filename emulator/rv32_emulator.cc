@@ -11,6 +11,7 @@
 #include <unicorn/unicorn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "emulator/guest_memory.h"
@@ -133,6 +134,17 @@ std::string apply_memory_action(GuestMemory& mem, const Completion& c) {
       return mem.map(c.a[0], c.a[1], c.a[2], uint32_t(c.a[3]), (c.a[4] & kMapReplace) != 0);
     case Action::kUnmap: return mem.unmap(c.a[0], c.a[1]);
     case Action::kProtect: return mem.protect(c.a[0], c.a[1], uint32_t(c.a[2]));
+    case Action::kRemap: {
+      // The new range first (replacing), then the parts of the old one it
+      // does not cover; both drop translated code for executable ranges.
+      uint64_t old_lo = c.a[0], old_hi = c.a[0] + c.a[1], lo = c.a[2], hi = c.a[2] + c.a[3];
+      if (auto err = mem.map(lo, c.a[3], c.a[4], uint32_t(c.a[5]), true); !err.empty()) return err;
+      uint64_t below = std::min(old_hi, lo), above = std::max(old_lo, hi);
+      if (old_lo < below)
+        if (auto err = mem.unmap(old_lo, below - old_lo); !err.empty()) return err;
+      if (above < old_hi) return mem.unmap(above, old_hi - above);
+      return "";
+    }
     default: {
       char buf[64];
       snprintf(buf, sizeof buf, "completion carries unknown action %u", unsigned(c.action));

@@ -41,6 +41,12 @@ enum class Action : uint16_t {
   kSetThreadPointer,  // a: value (x86-64: %fs base; riscv32: tp)
   kExit,      // a: exit status (the guest host process ends, status & 0xff)
   kKillSelf,  // a: signal number (the guest host process ends by this signal)
+  // mremap's move, as one step: a: old va, old len, new va, new len,
+  // memory-object offset of the new range's first byte, prot. Maps the object
+  // at the new range (MAP_FIXED: replaces what is there), then unmaps the
+  // parts of the old range the new one does not cover. The kernel host has
+  // already put the bytes at those offsets (the old ones when it could).
+  kRemap,
 };
 enum : uint64_t { kMapReplace = 1 };  // MAP_FIXED semantics: replace what is there
 

@@ -37,6 +37,17 @@ vfs::Caller writer_of(const Message& m) {
 
 int64_t err_of(const Errno& e) { return -int64_t(e.value); }
 
+// On the commit worker: hand the finished operation to the kernel thread,
+// which answers the requester (kStorageReplyPosted).
+void post_finished(Kernel* k, Finished* fin) {
+  Message back;
+  back.dst = kStorageAddress;
+  back.src = kStorageAddress;
+  back.op = kStorageReplyPosted;
+  back.arg[0] = int64_t(reinterpret_cast<uintptr_t>(fin));
+  k->post(back);
+}
+
 // struct linux_dirent64: the same layout on x86-64 and riscv32.
 size_t put_dirent(uint8_t* out, size_t room, const vfs::DirEntry& e) {
   size_t reclen = (19 + e.name.size() + 1 + 7) & ~size_t(7);
@@ -71,12 +82,7 @@ void StorageProcess::mutate(Kernel& k, const Message& m, std::function<SysResult
       *queue_, [body = std::move(body)](storage::WriteTxn& t) { return body(t); },
       [fin, kp](SysResult<int64_t> r) {
         fin->result = r.ok() ? *r : err_of(r.error());
-        Message back;
-        back.dst = kAddress;
-        back.src = kAddress;
-        back.op = kStorageReplyPosted;
-        back.arg[0] = int64_t(reinterpret_cast<uintptr_t>(fin));
-        kp->post(back);
+        post_finished(kp, fin);
       },
       [](const storage::StoreError& e) { return vfs::to_errno(e); });
 }
@@ -152,19 +158,12 @@ void StorageProcess::on_message(Kernel& k, const Message& m) {
       bool append = m.arg[2] & 1;
       auto* fin = new Finished{m};
       Kernel* kp = &k;
-      uint64_t* copied = &copied_;
       storage::submit_op(
           *queue_, [this, who, ino, off, in, append](storage::WriteTxn& t) { return fs_.write(t, who, ino, off, in, append); },
-          [fin, kp, copied](SysResult<vfs::WriteResult> r) {
+          [fin, kp](SysResult<vfs::WriteResult> r) {
             fin->result = r.ok() ? int64_t(r->bytes) : err_of(r.error());
             fin->arg1 = r.ok() ? int64_t(r->end) : 0;
-            Message back;
-            back.dst = kAddress;
-            back.src = kAddress;
-            back.op = kStorageReplyPosted;
-            back.arg[0] = int64_t(reinterpret_cast<uintptr_t>(fin));
-            kp->post(back);
-            (void)copied;
+            post_finished(kp, fin);
           },
           [](const storage::StoreError& e) { return vfs::to_errno(e); });
       k.copies().process_bytes += m.buf.length;
@@ -320,12 +319,7 @@ void StorageProcess::request(Kernel& k, const Message& m) {
               fin->arg2 = int64_t(owner);
             }
             fin->result = res ? 0 : err_of(res.error());
-            Message back;
-            back.dst = kAddress;
-            back.src = kAddress;
-            back.op = kStorageReplyPosted;
-            back.arg[0] = int64_t(reinterpret_cast<uintptr_t>(fin));
-            kp->post(back);
+            post_finished(kp, fin);
           },
           [](const storage::StoreError& e) { return vfs::to_errno(e); });
       return;
@@ -432,12 +426,7 @@ void StorageProcess::request(Kernel& k, const Message& m) {
       Kernel* kp = &k;
       queue_->sync([fin, kp](const storage::StoreResult<void>& res) {
         fin->result = res ? 0 : err_of(vfs::to_errno(res.error()));
-        Message back;
-        back.dst = kAddress;
-        back.src = kAddress;
-        back.op = kStorageReplyPosted;
-        back.arg[0] = int64_t(reinterpret_cast<uintptr_t>(fin));
-        kp->post(back);
+        post_finished(kp, fin);
       });
       return;
     }

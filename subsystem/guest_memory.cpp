@@ -97,7 +97,7 @@ bool GuestMemory::overlaps(uint64_t va, uint64_t len) const {
   return false;
 }
 
-void GuestMemory::remove_range(uint64_t va, uint64_t len) {
+void GuestMemory::remove_range(uint64_t va, uint64_t len, bool release_bytes) {
   uint64_t end = va + len;
   // Split a region straddling the start, then one straddling the end.
   auto split = [&](uint64_t at) {
@@ -115,9 +115,9 @@ void GuestMemory::remove_range(uint64_t va, uint64_t len) {
   split(end);
   for (auto it = regions_.lower_bound(va); it != regions_.end() && it->first < end;) {
     // Heap bytes stay reserved for brk to grow into again; others are freed.
-    if (it->second.kind == RegionKind::kHeap)
+    if (release_bytes && it->second.kind == RegionKind::kHeap)
       zero(it->second.off, it->second.len);
-    else
+    else if (release_bytes)
       release(it->second.off, it->second.len);
     it = regions_.erase(it);
   }

@@ -47,8 +47,9 @@ class GuestMemory : public MemorySpace {
 
   // Region table (guest addresses).
   void add(const Region& r);
-  // Removes [va, va+len) from the table, splitting regions; releases their bytes.
-  void remove_range(uint64_t va, uint64_t len);
+  // Removes [va, va+len) from the table, splitting regions; releases their
+  // bytes unless `release` is false (mremap moves them to another address).
+  void remove_range(uint64_t va, uint64_t len, bool release = true);
   // Sets prot on [va, va+len); ENOMEM if any page is unmapped.
   SysResult<void> protect_range(uint64_t va, uint64_t len, uint32_t prot);
   bool overlaps(uint64_t va, uint64_t len) const;

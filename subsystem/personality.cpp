@@ -176,7 +176,7 @@ void Personality::finish(Outcome o) {
   c.tag = call_.frame_tag;
   c.result = o.result;
   c.action = o.action;
-  for (int i = 0; i < 5; i++) c.a[i] = o.a[i];
+  for (int i = 0; i < 6; i++) c.a[i] = o.a[i];
   if (o.action == Action::kExit || o.action == Action::kKillSelf) exited = true;
   busy_ = false;
   channel_->complete(c);

@@ -70,7 +70,7 @@ const SyscallEntry kLinuxRiscv32Table[] = {
     FULL(kGettid, "gettid", gettid, ""),
     FULL(kBrk, "brk", brk, "p"),
     FULL(kMunmap, "munmap", munmap, "px"),
-    PART(kMremap, "mremap", mremap, "pxxxp", "a move needs room beside the old mapping (the guest host process cannot yet unmap and map in one step); MREMAP_FIXED and MREMAP_DONTUNMAP answer EINVAL"),
+    PART(kMremap, "mremap", mremap, "pxxxp", "moves (MAYMOVE, FIXED) keep the bytes' memory-object offsets when they can, else copy; the image, stack and heap do not move or grow (ENOMEM); MREMAP_DONTUNMAP answers EINVAL (when Linux accepts it depends on VMA state psx does not model)"),
     PART(kMsync, "msync", msync, "pxx", "checks the range and flags; file mappings are private copies, so there is nothing to write back"),
     PART(kClone, "clone", kNone, "xpppx", "processes and threads arrive with issue 5"),
     PART(kExecve, "execve", kNone, "spp", "exec arrives with issue 5"),

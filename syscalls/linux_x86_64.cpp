@@ -34,7 +34,7 @@ const SyscallEntry kLinuxX86_64Table[] = {
     FULL(sched_yield, sched_yield, ""),
     FULL(dup, dup, "d"),
     FULL(dup2, dup2, "dd"),
-    PART(mremap, mremap, "pxxxp", "a move needs room beside the old mapping (the guest host process cannot yet unmap and map in one step); MREMAP_FIXED and MREMAP_DONTUNMAP answer EINVAL"),
+    PART(mremap, mremap, "pxxxp", "moves (MAYMOVE, FIXED) keep the bytes' memory-object offsets when they can, else copy; the image, stack and heap do not move or grow (ENOMEM); MREMAP_DONTUNMAP answers EINVAL (when Linux accepts it depends on VMA state psx does not model)"),
     PART(msync, msync, "pxx", "checks the range and flags; file mappings are private copies, so there is nothing to write back"),
     PART(madvise, madvise, "pxd", "DONTNEED zeroes; other advice is accepted and ignored"),
     FULL(nanosleep, nanosleep, "pp"),

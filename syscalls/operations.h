@@ -48,14 +48,15 @@ struct Outcome {
   enum Kind : uint8_t { kDone, kParked } kind = kDone;
   int64_t result = 0;
   Action action = Action::kNone;
-  uint64_t a[5] = {0, 0, 0, 0, 0};
+  uint64_t a[6] = {0, 0, 0, 0, 0, 0};  // Completion::a
 
   static Outcome done(int64_t r) { return Outcome{kDone, r}; }
   static Outcome error(int e) { return Outcome{kDone, -int64_t(e)}; }
   static Outcome parked() { return Outcome{kParked, 0}; }
-  Outcome& with(Action act, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0, uint64_t a4 = 0) {
+  Outcome& with(Action act, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0, uint64_t a4 = 0,
+               uint64_t a5 = 0) {
     action = act;
-    a[0] = a0; a[1] = a1; a[2] = a2; a[3] = a3; a[4] = a4;
+    a[0] = a0; a[1] = a1; a[2] = a2; a[3] = a3; a[4] = a4; a[5] = a5;
     return *this;
   }
 };

@@ -12,6 +12,23 @@ namespace {
 
 uint64_t arg64(const Call& c, int i) { return c.wide() ? c.a[i] : (c.a[i] & 0xffffffffu) | (c.a[i + 1] << 32); }
 
+// An *at() call with AT_EMPTY_PATH and "": it acts on dirfd itself (the cwd
+// for AT_FDCWD), as the descriptor form of the call (`fd_kind`).
+Outcome on_descriptor(Personality& p, Call& c, StorageRequest& r, int dirfd, StorageReqKind fd_kind) {
+  FdEntry* e = dirfd == kAtFdcwd ? nullptr : p.fd(dirfd);
+  if (dirfd != kAtFdcwd && !e) return Outcome::error(EBADF);
+  r.kind = fd_kind;
+  r.ino = e ? e->file->ino : p.cwd_ino;
+  return send_request(p, c);
+}
+
+// The path of an *at() call: relative ones start at dirfd.
+SysResult<void> start_at(Personality& p, StorageRequest& r, int dirfd) {
+  if (r.path[0] != '/') r.dir = PSX_TRY(start_dir(p, dirfd));
+  return {};
+}
+
+
 Outcome chmod_at(Personality& p, Call& c, int dirfd, uint64_t path, uint32_t mode) {
   StorageRequest& r = new_request(p, StorageReqKind::kChmod);
   auto put = put_path(p, r, dirfd, path);
@@ -27,18 +44,8 @@ Outcome chown_at(Personality& p, Call& c, int dirfd, uint64_t path, uint32_t uid
   if (!n) return Outcome::error(n.error().value);
   r.uid = uid;
   r.gid = gid;
-  if (*n == 0) {  // AT_EMPTY_PATH: the descriptor itself
-    FdEntry* e = dirfd == kAtFdcwd ? nullptr : p.fd(dirfd);
-    if (dirfd != kAtFdcwd && !e) return Outcome::error(EBADF);
-    r.kind = StorageReqKind::kFchown;
-    r.ino = e ? e->file->ino : p.cwd_ino;
-    return send_request(p, c);
-  }
-  if (r.path[0] != '/') {
-    auto d = start_dir(p, dirfd);
-    if (!d) return Outcome::error(d.error().value);
-    r.dir = *d;
-  }
+  if (*n == 0) return on_descriptor(p, c, r, dirfd, StorageReqKind::kFchown);
+  if (auto d = start_at(p, r, dirfd); !d) return Outcome::error(d.error().value);
   r.follow = !(flags & AT_SYMLINK_NOFOLLOW);
   return send_request(p, c);
 }
@@ -153,18 +160,8 @@ Outcome sys_utimensat(Personality& p, Call& c) {
   }
   auto n = copy_path(p, path, r.path, flags & AT_EMPTY_PATH);
   if (!n) return Outcome::error(n.error().value);
-  if (*n == 0) {
-    FdEntry* e = dirfd == kAtFdcwd ? nullptr : p.fd(dirfd);
-    if (dirfd != kAtFdcwd && !e) return Outcome::error(EBADF);
-    r.kind = StorageReqKind::kFutimens;
-    r.ino = e ? e->file->ino : p.cwd_ino;
-    return send_request(p, c);
-  }
-  if (r.path[0] != '/') {
-    auto d = start_dir(p, dirfd);
-    if (!d) return Outcome::error(d.error().value);
-    r.dir = *d;
-  }
+  if (*n == 0) return on_descriptor(p, c, r, dirfd, StorageReqKind::kFutimens);
+  if (auto d = start_at(p, r, dirfd); !d) return Outcome::error(d.error().value);
   r.follow = !(flags & AT_SYMLINK_NOFOLLOW);
   return send_request(p, c);
 }

@@ -1,9 +1,9 @@
 // The shim's own copy of the guest's mappings, so a call answered in the
 // guest host process can refuse a pointer exactly where the kernel host
 // would (EFAULT): it starts from the boot regions and follows every map,
-// unmap and protect action the shim carries out — the only way the guest's
-// mappings change. When it cannot keep up (too many pieces) it says so, and
-// every pointer-taking call goes to the kernel host again. Freestanding.
+// unmap, protect and remap action the shim carries out — the only way the
+// guest's mappings change. When it cannot keep up (too many pieces) it says
+// so, and every pointer-taking call goes to the kernel host again. Freestanding.
 #pragma once
 #include <stdint.h>
 

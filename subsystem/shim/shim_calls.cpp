@@ -121,6 +121,25 @@ void perform_action(const Completion& c) {
       if (sys(SYS_mprotect, long(c.a[0]), long(c.a[1]), long(c.a[2])) != 0) die("mprotect of guest memory failed");
       g_state.map.protect(c.a[0], c.a[0] + c.a[1], uint32_t(c.a[2]));
       return;
+    case Action::kRemap: {
+      // The new range first, then what is left of the old one: the bytes live
+      // in the memory object, so nothing is lost in between.
+      uint64_t old_lo = c.a[0], old_hi = c.a[0] + c.a[1], lo = c.a[2], hi = c.a[2] + c.a[3];
+      long r = sys(SYS_mmap, long(lo), long(c.a[3]), long(c.a[5]), MAP_SHARED | MAP_FIXED, g_state.memory_fd,
+                   long(c.a[4]));
+      if (r != long(lo)) die("cannot map guest memory at the address the kernel host chose");
+      g_state.map.set(lo, hi, uint32_t(c.a[5]));
+      uint64_t below = old_hi < lo ? old_hi : lo, above = old_lo > hi ? old_lo : hi;
+      if (old_lo < below) {
+        sys(SYS_munmap, long(old_lo), long(below - old_lo));
+        g_state.map.remove(old_lo, below);
+      }
+      if (above < old_hi) {
+        sys(SYS_munmap, long(above), long(old_hi - above));
+        g_state.map.remove(above, old_hi);
+      }
+      return;
+    }
     case Action::kSetThreadPointer:
       sys(SYS_arch_prctl, 0x1002 /*ARCH_SET_FS*/, long(c.a[0]));
       return;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "workdir.h"
 
 #define BAD ((void*)16)
 
@@ -36,25 +37,11 @@ static void show(const struct flock* f, int pid_is_mine) {
            pid_is_mine ? (f->l_pid == getpid() ? "mine" : "other") : (f->l_pid == -1 ? "-1" : "?"));
 }
 
-/* mkdir -p: the work directory's parents may not exist (under psx they are
-   in the store). */
-static void mkdir_p(const char* path) {
-  char buf[256];
-  snprintf(buf, sizeof buf, "%s", path);
-  for (char* s = buf + 1; *s; s++) {
-    if (*s != '/') continue;
-    *s = 0;
-    mkdir(buf, 0755);
-    *s = '/';
-  }
-  mkdir(buf, 0755);
-}
-
 int main(int argc, char** argv) {
   char dir[256], path[300];
   if (argc > 1) {
     snprintf(dir, sizeof dir, "%s", argv[1]);
-    mkdir_p(dir);
+    make_workdir(dir);
   } else {
     snprintf(dir, sizeof dir, "/tmp/psx-locks-XXXXXX");
     if (!mkdtemp(dir)) return 1;

@@ -1,6 +1,7 @@
-/* mremap: growing in place, moving (MREMAP_MAYMOVE) with the contents kept,
-   shrinking, the errno cases; and realloc of large blocks (musl's malloc
-   uses mremap for them). Addresses are printed only as comparisons. */
+/* mremap: growing in place, moving (MREMAP_MAYMOVE, MREMAP_FIXED) with the
+   contents kept, shrinking, the errno cases; and realloc of large blocks
+   (musl's malloc uses mremap for them). Addresses are printed only as
+   comparisons. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,6 +61,36 @@ int main(void) {
     munmap(r, 2 * pg);
   }
   munmap(base + 2 * pg, pg);
+
+  /* A forced move of several pages: a neighbour blocks the grow in place;
+     the contents come along and the old range is gone. */
+  unsigned char* f = mmap(NULL, 3 * pg, rw, anon, -1, 0);
+  mprotect(f + 2 * pg, pg, PROT_READ);
+  fill(f, 2 * pg, 5);
+  r = mremap(f, 2 * pg, 8 * pg, MREMAP_MAYMOVE);
+  printf("forced move: %d, kept: %d, new pages zero: %d\n", r != MAP_FAILED && r != f,
+         r != MAP_FAILED && same(r, 2 * pg, 5), r != MAP_FAILED && zero(r + 2 * pg, 6 * pg));
+  CHECK(mremap(f, pg, 2 * pg, 0));
+  if (r != MAP_FAILED) munmap(r, 8 * pg);
+  munmap(f + 2 * pg, pg);
+
+  /* MREMAP_FIXED: to a chosen address, replacing what is there; growing, then
+     shrinking to another place. */
+  unsigned char* t = mmap(NULL, 8 * pg, rw, anon, -1, 0);
+  unsigned char* u = t + 6 * pg;
+  unsigned char* src = mmap(NULL, 2 * pg, rw, anon, -1, 0);
+  fill(src, 2 * pg, 6);
+  t[pg] = 1;
+  r = mremap(src, 2 * pg, 3 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, t + pg);
+  printf("fixed: %d, kept: %d, new page zero: %d, below kept: %d\n", r == t + pg, r == t + pg && same(r, 2 * pg, 6),
+         r == t + pg && zero(r + 2 * pg, pg), t[0] == 0);
+  r = mremap(t + pg, 3 * pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, u);
+  printf("fixed shrink: %d, kept: %d\n", r == u, r == u && same(r, pg, 6));
+  CHECK(mremap(t + pg, pg, 2 * pg, 0));
+  CHECK(mremap(u, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, u));      /* overlap */
+  CHECK(mremap(u, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, t + 1));  /* unaligned */
+  CHECK(mremap(src, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, t));      /* src is gone */
+  munmap(t, 8 * pg);
 
   /* Errors. */
   unsigned char* m = mmap(NULL, pg, rw, anon, -1, 0);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "workdir.h"
 
 #ifdef SYS_ppoll_time64
 #define SYS_PPOLL SYS_ppoll_time64
@@ -31,25 +32,11 @@ static long long now_ms(void) {
   return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* mkdir -p: the work directory's parents may not exist (under psx they are
-   in the store). */
-static void mkdir_p(const char* path) {
-  char buf[256];
-  snprintf(buf, sizeof buf, "%s", path);
-  for (char* s = buf + 1; *s; s++) {
-    if (*s != '/') continue;
-    *s = 0;
-    mkdir(buf, 0755);
-    *s = '/';
-  }
-  mkdir(buf, 0755);
-}
-
 int main(int argc, char** argv) {
   char dir[256], path[300];
   if (argc > 1) {
     snprintf(dir, sizeof dir, "%s", argv[1]);
-    mkdir_p(dir);
+    make_workdir(dir);
   } else {
     snprintf(dir, sizeof dir, "/tmp/psx-poll-XXXXXX");
     if (!mkdtemp(dir)) return 1;

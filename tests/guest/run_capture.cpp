@@ -57,6 +57,17 @@ std::string describe_status(int status) {
 
 namespace {
 
+// In the child: becomes spec's program with exactly spec's environment.
+[[noreturn]] void exec_spec(const RunSpec& spec) {
+  std::vector<char*> argv, envp;
+  for (auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  execve(argv[0], argv.data(), envp.data());
+  _exit(127);
+}
+
 RunResult run_on_pty(const RunSpec& spec) {
   RunResult r;
   int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -75,13 +86,7 @@ RunResult run_on_pty(const RunSpec& spec) {
     dup2(slave, 1);
     dup2(slave, 2);
     syscall(SYS_close_range, 3, ~0u, 0);
-    std::vector<char*> argv, envp;
-    for (auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
+    exec_spec(spec);
   }
   // Type the input only once the program waits for it (its prompt ends in ": ").
   bool typed = spec.stdin_data.empty();
@@ -140,13 +145,7 @@ RunResult run_capture(const RunSpec& spec) {
     // The same descriptors for both runs: only 0, 1 and 2 (ctest, for one,
     // leaks a pipe without close-on-exec into the tests it starts).
     syscall(SYS_close_range, 3, ~0u, 0);
-    std::vector<char*> argv, envp;
-    for (auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
+    exec_spec(spec);
   }
   close(out[1]);
   close(err[1]);

@@ -114,9 +114,11 @@ const QemuDeviation kMsyncHole{QemuDeviation::kLinesDiffer,
 const QemuDeviation kMremapDepartures{
     QemuDeviation::kLinesDiffer,
     {"in place:", "shrunk in place:", "msync(c + pg, pg, MS_SYNC)", "mremap(m, pg, 0, MREMAP_MAYMOVE)",
-     "mremap(m, pg, 2 * pg, MREMAP_MAYMOVE)"},
+     "mremap(m, pg, 2 * pg, MREMAP_MAYMOVE)", "mremap(f, pg, 2 * pg, 0)", "mremap(t + pg, pg, 2 * pg, 0)",
+     "mremap(src, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, t)"},
     "qemu's mremap cannot grow a mapping in place (ENOMEM), answers ENOMEM for a zero new length (Linux:"
-    " EINVAL), remaps an unmapped range (Linux: EFAULT), and its msync does not check that the range is mapped"};
+    " EINVAL), remaps an unmapped range with MREMAP_MAYMOVE or MREMAP_FIXED (Linux: EFAULT) and answers ENOMEM"
+    " for growing one without (Linux: EFAULT), and its msync does not check that the range is mapped"};
 
 // The same cases as differential_test.cpp, with qemu's departures named.
 std::vector<Case> cases() {
