@@ -202,55 +202,63 @@ int run_main(int argc, char** argv) {
 
   // A broken pipe is the guest's business (EPIPE, then its SIGPIPE), not psx's.
   signal(SIGPIPE, SIG_IGN);
-  Kernel kernel;
-  Proc proc;
-  Console console;
-  Device device;
-  StorageProcess storage(std::move(*store), kernel);
-  kernel.attach(Proc::kAddress, &proc);
-  kernel.attach(Console::kAddress, &console);
-  kernel.attach(Device::kAddress, &device);
-  kernel.attach(StorageProcess::kAddress, &storage);
-  Subsystem subsystem(kernel, proc);
-  HostSignals host_signals(kernel, subsystem);
+  int status;
+  {  // The kernel host's life: everything in it shuts down before psx ends like the guest.
+    Kernel kernel;
+    Proc proc;
+    Console console;
+    Device device;
+    StorageProcess storage(std::move(*store), kernel);
+    kernel.attach(Proc::kAddress, &proc);
+    kernel.attach(Console::kAddress, &console);
+    kernel.attach(Device::kAddress, &device);
+    kernel.attach(StorageProcess::kAddress, &storage);
+    Subsystem subsystem(kernel, proc);
+    HostSignals host_signals(kernel, subsystem);
 
-  // The program comes from the store; only if the store has no such file and
-  // the host does is the host's file loaded (so `psx run ./hello` works
-  // straight after a build).
-  std::string in_store = resolve_in_store(storage, argv[i], opt);
-  if (!in_store.empty()) {
-    vfs::Caller who;
-    who.cred.uid = opt.uid;
-    who.cred.gid = opt.gid;
-    auto bytes = storage.read_whole(who, vfs::kRootIno, in_store);
-    if (!bytes) {
-      fprintf(stderr, "psx: %s: %s\n", argv[i], strerror(bytes.error().value));
-      return 126;
+    // The program comes from the store; only if the store has no such file and
+    // the host does is the host's file loaded (so `psx run ./hello` works
+    // straight after a build).
+    std::string in_store = resolve_in_store(storage, argv[i], opt);
+    if (!in_store.empty()) {
+      vfs::Caller who;
+      who.cred.uid = opt.uid;
+      who.cred.gid = opt.gid;
+      auto bytes = storage.read_whole(who, vfs::kRootIno, in_store);
+      if (!bytes) {
+        fprintf(stderr, "psx: %s: %s\n", argv[i], strerror(bytes.error().value));
+        return 126;
+      }
+      spec.program = std::move(*bytes);
+      spec.host_path = "";
+    } else {
+      spec.host_path = resolve(argv[i]);
     }
-    spec.program = std::move(*bytes);
-    spec.host_path = "";
-  } else {
-    spec.host_path = resolve(argv[i]);
-  }
 
-  auto p = subsystem.launch(spec);
-  if (!p) {
-    fprintf(stderr, "psx: %s: %s\n", spec.execfn.c_str(), p.error().message.c_str());
-    return p.error().err == ENOENT ? 127 : 126;
-  }
-  int pid = (*p)->pid;
-  kernel.run();
-  const Proc::Record* rec = proc.find(pid);
-  int status = rec ? rec->wait_status : (127 << 8);
-  if (stats) {
-    const CallStats& s = (*p)->stats;
-    fprintf(stderr, "psx: %llu calls reached the kernel host, %llu parked, %llu unknown; %llu messages\n",
-            (unsigned long long)s.calls, (unsigned long long)s.parked, (unsigned long long)s.unknown,
-            (unsigned long long)kernel.delivered());
-    // The zero-copy claim as a figure (psx bench reads this line).
-    fprintf(stderr, "psx: bytes copied: %llu payload bytes by the transport, %llu by kernel processes\n",
-            (unsigned long long)kernel.copies().transport_bytes, (unsigned long long)kernel.copies().process_bytes);
-    if ((*p)->shim.len) print_shim_stats(shim::read_counters((*p)->mem(), (*p)->shim), (*p)->shim.mode);
+    auto p = subsystem.launch(spec);
+    if (!p) {
+      fprintf(stderr, "psx: %s: %s\n", spec.execfn.c_str(), p.error().message.c_str());
+      return p.error().err == ENOENT ? 127 : 126;
+    }
+    int pid = (*p)->pid;
+    kernel.run();
+    // Messages sent as the guest ended (its descriptors' releases) still reach
+    // their processes; then the storage process drains its commit queue and,
+    // in group mode, syncs, as its destructor runs at the end of this block.
+    for (int n = 0; n < 1000 && kernel.run_once(false); n++) {
+    }
+    const Proc::Record* rec = proc.find(pid);
+    status = rec ? rec->wait_status : (127 << 8);
+    if (stats) {
+      const CallStats& s = (*p)->stats;
+      fprintf(stderr, "psx: %llu calls reached the kernel host, %llu parked, %llu unknown; %llu messages\n",
+              (unsigned long long)s.calls, (unsigned long long)s.parked, (unsigned long long)s.unknown,
+              (unsigned long long)kernel.delivered());
+      // The zero-copy claim as a figure (psx bench reads this line).
+      fprintf(stderr, "psx: bytes copied: %llu payload bytes by the transport, %llu by kernel processes\n",
+              (unsigned long long)kernel.copies().transport_bytes, (unsigned long long)kernel.copies().process_bytes);
+      if ((*p)->shim.len) print_shim_stats(shim::read_counters((*p)->mem(), (*p)->shim), (*p)->shim.mode);
+    }
   }
   if (opt.trace_out && opt.trace_out != stderr) fclose(opt.trace_out);
   end_like(status);
