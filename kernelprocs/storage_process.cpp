@@ -95,6 +95,9 @@ SysResult<std::vector<uint8_t>> StorageProcess::read_whole(const vfs::Caller& wh
   if (!st) return Err{st.error()};
   if (st->is_dir()) return fail(EISDIR);
   if (!st->is_regular()) return fail(EACCES);
+  // As execve: the caller needs execute permission (root: any x bit).
+  auto x = fs_.access(*t, who, dir, path, vfs::kMayExec, true);
+  if (!x) return Err{x.error()};
   std::vector<uint8_t> bytes(st->size);
   size_t got = 0;
   while (got < bytes.size()) {

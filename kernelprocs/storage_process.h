@@ -30,7 +30,7 @@ class StorageProcess : public KernelProcess {
 
   storage::Store& store() { return *store_; }
   vfs::Fs& fs() { return fs_; }
-  // Reads a whole regular file (a program to load); used at launch.
+  // Reads a whole regular file the caller may execute (a program to load); used at launch.
   SysResult<std::vector<uint8_t>> read_whole(const vfs::Caller& who, vfs::Ino dir, const std::string& path);
   uint64_t bytes_copied() const { return copied_; }
 
