@@ -2,14 +2,18 @@
 // Freestanding (used by the trap shim, which must not touch %fs): the caller
 // supplies the raw system call entry, so no libc is involved.
 #pragma once
+#include <asm/unistd.h>
+#include <linux/futex.h>
+
 #include "kernelprocs/channel_layout.h"
 
 namespace psx {
 
 using RawSyscall = long (*)(long nr, long a, long b, long c, long d, long e, long f);
 
-inline constexpr long kSysWrite = 1, kSysSchedYield = 24, kSysFutex = 202;
-inline constexpr int kFutexWait = 0;
+// The host calls the waiting side makes itself (through the caller's raw entry).
+inline constexpr long kSysWrite = __NR_write, kSysSchedYield = __NR_sched_yield, kSysFutex = __NR_futex;
+inline constexpr int kFutexWait = FUTEX_WAIT;
 
 // Waiting for the answer, in three phases. A kernel host on the other core
 // answers within a few µs: spin (pause) for kGuestPureSpinTicks. After that,
