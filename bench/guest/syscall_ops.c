@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 #define FILE_SIZE (64 * 1024) /* pread/pwrite cycle over 16 pages */
 #define MAX_REPS 64
 
@@ -35,16 +37,6 @@ static int g_zero = -1, g_null = -1, g_rfd = -1, g_wfd = -1;
 static char g_buf[4096];
 static char g_why[160]; /* why an operation cannot run here */
 
-static long long now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static int cmp(const void* a, const void* b) {
-  double x = *(const double*)a, y = *(const double*)b;
-  return x < y ? -1 : x > y;
-}
 
 static void fail(const char* what) {
   snprintf(g_why, sizeof g_why, "%s: %s", what, strerror(errno));
@@ -212,7 +204,7 @@ static void run_op(int k, long fixed_n, long budget_ns, int reps) {
     calls += n;
     per[r] = (double)t / (double)n;
   }
-  qsort(per, (size_t)reps, sizeof per[0], cmp);
+  qsort(per, (size_t)reps, sizeof per[0], cmp_double);
   printf("op=%s ns=%.2f iters=%ld reps=%d calls=%lld\n", name, per[reps / 2], n, reps, calls);
   fflush(stdout);
   return;

@@ -10,16 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
+#include "../guest/timing.h"
 
-static int cmp(const void* a, const void* b) {
-  double x = *(const double*)a, y = *(const double*)b;
-  return x < y ? -1 : x > y;
-}
 
 int main(int argc, char** argv) {
   if (argc < 4) {
@@ -45,7 +37,7 @@ int main(int argc, char** argv) {
     long long t1 = now_ns();
     if (r >= 0) per[r] = (double)(t1 - t0) / (double)iters;
   }
-  qsort(per, (size_t)reps, sizeof per[0], cmp);
+  qsort(per, (size_t)reps, sizeof per[0], cmp_double);
   printf("%.2f\n", per[reps / 2]);
   return 0;
 }

@@ -39,13 +39,7 @@ static void show(const struct flock* f, int pid_is_mine) {
 
 int main(int argc, char** argv) {
   char dir[256], path[300];
-  if (argc > 1) {
-    snprintf(dir, sizeof dir, "%s", argv[1]);
-    make_workdir(dir);
-  } else {
-    snprintf(dir, sizeof dir, "/tmp/psx-locks-XXXXXX");
-    if (!mkdtemp(dir)) return 1;
-  }
+  if (!workdir_from_args(argc, argv, dir, sizeof dir, "/tmp/psx-locks-XXXXXX")) return 1;
   snprintf(path, sizeof path, "%s/db", dir);
   int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
   char data[100];

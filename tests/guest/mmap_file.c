@@ -20,13 +20,7 @@ static unsigned char pat(int i) { return (unsigned char)(i * 7 + i / 251); }
 
 int main(int argc, char** argv) {
   char dir[256], path[300];
-  if (argc > 1) {
-    snprintf(dir, sizeof dir, "%s", argv[1]);
-    make_workdir(dir);
-  } else {
-    snprintf(dir, sizeof dir, "/tmp/psx-mmap-XXXXXX");
-    if (!mkdtemp(dir)) return 1;
-  }
+  if (!workdir_from_args(argc, argv, dir, sizeof dir, "/tmp/psx-mmap-XXXXXX")) return 1;
   snprintf(path, sizeof path, "%s/data", dir);
   static unsigned char bytes[SIZE];
   for (int i = 0; i < SIZE; i++) bytes[i] = pat(i);

@@ -34,13 +34,7 @@ static long long now_ms(void) {
 
 int main(int argc, char** argv) {
   char dir[256], path[300];
-  if (argc > 1) {
-    snprintf(dir, sizeof dir, "%s", argv[1]);
-    make_workdir(dir);
-  } else {
-    snprintf(dir, sizeof dir, "/tmp/psx-poll-XXXXXX");
-    if (!mkdtemp(dir)) return 1;
-  }
+  if (!workdir_from_args(argc, argv, dir, sizeof dir, "/tmp/psx-poll-XXXXXX")) return 1;
   snprintf(path, sizeof path, "%s/file", dir);
 
   /* stdin: readable now if data was given (or at EOF). */
