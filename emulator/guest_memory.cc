@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unicorn/unicorn.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -142,6 +143,42 @@ std::string GuestMemory::protect(uint64_t va, uint64_t len, uint32_t prot) {
 void GuestMemory::drop_writable_code_translations() {
   for (auto& [va, e] : entries_)
     if (is_writable_code(e.prot)) uc_ctl_remove_cache(uc_, uint64_t{va}, uint64_t{va + e.len});
+}
+
+uint8_t* GuestMemory::host_at(uint64_t va, uint32_t prot, uint64_t* room) const {
+  auto it = entries_.upper_bound(va);
+  if (it == entries_.begin()) return nullptr;
+  --it;
+  const Entry& e = it->second;
+  if (va >= it->first + e.len || (e.prot & prot) != prot) return nullptr;
+  *room = it->first + e.len - va;
+  return e.host + (va - it->first);
+}
+
+bool GuestMemory::read(uint64_t va, void* out, uint64_t len) const {
+  auto* p = static_cast<uint8_t*>(out);
+  while (len) {
+    uint64_t room;
+    const uint8_t* h = host_at(va, PROT_READ, &room);
+    if (!h) return false;
+    uint64_t n = std::min(room, len);
+    memcpy(p, h, n);
+    va += n, p += n, len -= n;
+  }
+  return true;
+}
+
+bool GuestMemory::write(uint64_t va, const void* in, uint64_t len) {
+  auto* p = static_cast<const uint8_t*>(in);
+  while (len) {
+    uint64_t room;
+    uint8_t* h = host_at(va, PROT_WRITE, &room);
+    if (!h) return false;
+    uint64_t n = std::min(room, len);
+    memcpy(h, p, n);
+    va += n, p += n, len -= n;
+  }
+  return true;
 }
 
 }  // namespace psx::emu

@@ -42,6 +42,12 @@ class GuestMemory {
   bool has_writable_code() const { return writable_code_ > 0; }
   void drop_writable_code_translations();
 
+  // Copies between the guest's addresses and host memory the way the kernel
+  // does for a signal frame: false (nothing or part done) if a page in the
+  // range is unmapped or lacks PROT_READ (read) or PROT_WRITE (write).
+  bool read(uint64_t va, void* out, uint64_t len) const;
+  bool write(uint64_t va, const void* in, uint64_t len);
+
  private:
   struct Entry {
     uint64_t len;
@@ -54,6 +60,9 @@ class GuestMemory {
   std::string uc_add(uint64_t va, const Entry& e);
   std::string uc_remove(uint64_t va, const Entry& e);
   void count(const Entry& e, int delta);
+  // Host address of guest byte va if its entry has every bit of `prot`;
+  // *room = bytes to the entry's end.
+  uint8_t* host_at(uint64_t va, uint32_t prot, uint64_t* room) const;
 
   uc_struct* uc_;
   int memfd_;

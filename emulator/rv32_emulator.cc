@@ -1,21 +1,20 @@
 // The riscv32 guest host's run loop: Unicorn runs the guest with no
-// per-instruction hooks and count = 0 (CONVENTIONS #11); only ECALLs and
-// faults leave translated code. An ECALL is answered inside the interrupt hook
-// when its completion needs nothing of the address space; a completion that
-// changes mappings, and every fault, stops the engine and is handled here.
+// per-instruction hooks and count = 0 (CONVENTIONS #11); only ECALLs, faults
+// and wakes (kWakeSignal) leave translated code. An ECALL is answered inside
+// the interrupt hook when its completion needs nothing but registers; one
+// that changes mappings, forks or delivers a signal, rt_sigreturn, every
+// fault and every wake stop the engine and are handled in the loop
+// (rv32_completion.cc).
 #include "emulator/rv32_emulator.h"
 
 #include <signal.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unicorn/unicorn.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cstdio>
 
 #include "emulator/guest_memory.h"
 #include "emulator/rv32_decode.h"
+#include "emulator/rv32_guest.h"
+#include "syscalls/linux_riscv32_numbers.h"
 
 namespace psx::emu {
 namespace {
@@ -37,138 +36,25 @@ constexpr uint64_t kNoUntil = 0xffffffff;
 constexpr uint64_t kIllIllopc = 1, kTrapBrkpt = 1, kBusAdraln = 1;
 constexpr uint64_t kSegvMaperr = 1, kSegvAccerr = 2;
 
-struct Fault {
-  int signal = 0;
-  uint64_t addr = 0;
-  uint64_t pc = 0;
-  uint64_t code = 0;
-};
-
-enum class Stop {
-  kNone,
-  kAction,     // a completion's memory action waits in `pending`
-  kCodeSync,   // drop translations of writable code after a system call
-  kFault,      // `fault` is complete
-  kDataFault,  // `fault` lacks the pc: the engine reports the block's start
-  kError,
-};
-
-struct Guest {
-  uc_engine* uc = nullptr;
-  GuestMemory* mem = nullptr;
-  SyscallPort* port = nullptr;
-  uint32_t next_tag = 1;
-  Stop stop = Stop::kNone;
-  Completion pending{};
-  Fault fault;
-  std::string error;
-
-  uint32_t reg(int r) {
-    uint32_t v = 0;
-    uc_reg_read(uc, UC_RISCV_REG_X0 + r, &v);
-    return v;
-  }
-  void set_reg(int r, uint32_t v) {
-    if (r != 0) uc_reg_write(uc, UC_RISCV_REG_X0 + r, &v);
-  }
-  uint32_t pc() {
-    uint32_t v = 0;
-    uc_reg_read(uc, UC_RISCV_REG_PC, &v);
-    return v;
-  }
-  std::optional<uint16_t> parcel(uint32_t at) {
-    uint16_t v;
-    if (uc_mem_read(uc, at, &v, sizeof v) != UC_ERR_OK) return std::nullopt;
-    return v;
-  }
-  std::optional<Rv32Insn> insn_at(uint32_t at) {
-    auto lo = parcel(at);
-    if (!lo) return std::nullopt;
-    uint32_t bits = *lo;
-    if ((bits & 3) == 3) {
-      auto hi = parcel(at + 2);
-      if (!hi) return std::nullopt;
-      bits |= uint32_t(*hi) << 16;
-    }
-    return decode_rv32(bits);
-  }
-  void stop_with(Stop s) {
-    stop = s;
-    uc_emu_stop(uc);
-  }
-  void fail(std::string message) {
-    error = std::move(message);
-    stop_with(Stop::kError);
-  }
-};
-
-[[noreturn]] void kill_self(int sig) {
-  // The guest died by `sig`: so must its host process, so that the parent
-  // sees WIFSIGNALED. No host core file: it would hold the emulator, not the guest.
-  struct rlimit none = {0, 0};
-  setrlimit(RLIMIT_CORE, &none);
-  signal(sig, SIG_DFL);
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, sig);
-  sigprocmask(SIG_UNBLOCK, &set, nullptr);
-  raise(sig);
-  _exit(128 + (sig & 0x7f));  // a signal whose default is to ignore
-}
-
-// Actions that end the process or touch only registers; false if the
-// action must wait until the engine has stopped.
-bool apply_inline_action(Guest& g, const Completion& c) {
-  switch (c.action) {
-    case Action::kNone: return true;
-    case Action::kSetThreadPointer: g.set_reg(4, uint32_t(c.a[0])); return true;
-    case Action::kExit: _exit(int(c.a[0] & 0xff));
-    case Action::kKillSelf: kill_self(int(c.a[0]));
-    default: return false;
-  }
-}
-
-std::string apply_memory_action(GuestMemory& mem, const Completion& c) {
-  switch (c.action) {
-    case Action::kMap:
-      return mem.map(c.a[0], c.a[1], c.a[2], uint32_t(c.a[3]), (c.a[4] & kMapReplace) != 0);
-    case Action::kUnmap: return mem.unmap(c.a[0], c.a[1]);
-    case Action::kProtect: return mem.protect(c.a[0], c.a[1], uint32_t(c.a[2]));
-    case Action::kRemap: {
-      // The new range first (replacing), then the parts of the old one it
-      // does not cover; both drop translated code for executable ranges.
-      uint64_t old_lo = c.a[0], old_hi = c.a[0] + c.a[1], lo = c.a[2], hi = c.a[2] + c.a[3];
-      if (auto err = mem.map(lo, c.a[3], c.a[4], uint32_t(c.a[5]), true); !err.empty()) return err;
-      uint64_t below = std::min(old_hi, lo), above = std::max(old_lo, hi);
-      if (old_lo < below)
-        if (auto err = mem.unmap(old_lo, below - old_lo); !err.empty()) return err;
-      if (above < old_hi) return mem.unmap(above, old_hi - above);
-      return "";
-    }
-    default: {
-      char buf[64];
-      snprintf(buf, sizeof buf, "completion carries unknown action %u", unsigned(c.action));
-      return buf;
-    }
-  }
-}
-
 void on_ecall(Guest& g) {
   static constexpr int kArgs[6] = {10, 11, 12, 13, 14, 15};  // a0..a5
-  Frame f{};
-  f.tag = g.next_tag++;
-  f.abi = Abi::kLinuxRiscv32;
-  f.nr = int32_t(g.reg(17));  // a7
-  f.tid = 0;                  // the personality knows which thread its channel serves
+  int32_t nr = int32_t(g.reg(17));  // a7
+  // rt_sigreturn changes every register: the loop reads the frame.
+  if (nr == rv32::kRtSigreturn) return g.stop_with(Stop::kSigreturn);
+  Frame f = g.frame(nr, 0);
   for (int i = 0; i < 6; ++i) f.args[i] = g.reg(kArgs[i]);
-  Completion c = g.port->call(f);
-  if (c.tag != f.tag) return g.fail("completion tag does not match the frame");
-  g.set_reg(10, uint32_t(c.result));
-  if (!apply_inline_action(g, c)) {
-    g.pending = c;
-    return g.stop_with(Stop::kAction);
+  Completion c;
+  if (!g.call(f, &c)) return g.fail(g.error);
+  if (c.action == Action::kNone || c.action == Action::kSetThreadPointer || c.action == Action::kExit ||
+      c.action == Action::kKillSelf) {
+    g.set_reg(10, uint32_t(c.result));
+    apply_inline_action(g, c);
+    if (g.mem->has_writable_code()) g.stop_with(Stop::kCodeSync);
+    return;
   }
-  if (g.mem->has_writable_code()) g.stop_with(Stop::kCodeSync);
+  g.pending = c;
+  g.pending_frame = f;
+  g.stop_with(Stop::kAction);
 }
 
 // rdtime/rdtimeh: Unicorn (machine mode, no timer device) raises an illegal
@@ -272,6 +158,18 @@ void finish_data_fault(Guest& g) {
 
 }  // namespace
 
+std::optional<Rv32Insn> Guest::insn_at(uint32_t at) {
+  auto lo = parcel(at);
+  if (!lo) return std::nullopt;
+  uint32_t bits = *lo;
+  if ((bits & 3) == 3) {
+    auto hi = parcel(at + 2);
+    if (!hi) return std::nullopt;
+    bits |= uint32_t(*hi) << 16;
+  }
+  return decode_rv32(bits);
+}
+
 std::string run_riscv32(const BootInfo& boot, int memfd, SyscallPort& port) {
   if (auto err = check_boot(boot); !err.empty()) return err;
   uc_engine* uc = nullptr;
@@ -292,6 +190,7 @@ std::string run_riscv32(const BootInfo& boot, int memfd, SyscallPort& port) {
   g.uc = uc;
   g.mem = &mem;
   g.port = &port;
+  g.sigreturn_va = uint32_t(boot.sigreturn);
   uc_hook h;
   if (uc_hook_add(uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(hook_interrupt), &g, 1, 0) ||
       uc_hook_add(uc, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(hook_invalid_insn), &g,
@@ -300,46 +199,42 @@ std::string run_riscv32(const BootInfo& boot, int memfd, SyscallPort& port) {
                   0))
     return "uc_hook_add failed";
   g.set_reg(2, uint32_t(boot.sp));  // everything else starts at 0, as on Linux
+  install_wake_handler(uc);
+  port.started();
 
-  uint64_t pc = boot.entry;
+  g.resume_pc = uint32_t(boot.entry);
   for (;;) {
+    // A wake: a signal waits for this thread while it ran its own code.
+    // Spurious ones (a wake that raced a call's return) cost one round trip.
+    if (take_wake())
+      if (auto err = signal_check(g); !err.empty()) return err;
     g.stop = Stop::kNone;
-    uc_err e = uc_emu_start(uc, pc, kNoUntil, 0, 0);
+    set_running(true);
+    if (wake_pending()) {  // arrived after the check: take it first
+      set_running(false);
+      continue;
+    }
+    // A wake from here until Unicorn has reset its stop request is lost to
+    // the engine (it stays pending here): the kernel host wakes again 5 ms later.
+    uc_err e = uc_emu_start(uc, g.resume_pc, kNoUntil, 0, 0);
+    set_running(false);
     Stop stop = g.stop;
-    if (stop == Stop::kNone && e != UC_ERR_OK) return std::string("uc_emu_start: ") + uc_strerror(e);
+    if (stop == Stop::kNone && (e != UC_ERR_OK || !wake_pending()))
+      return e != UC_ERR_OK ? std::string("uc_emu_start: ") + uc_strerror(e) : "the engine stopped without a reason";
+    g.resume_pc = g.pc();
+    std::string err;
     switch (stop) {
-      case Stop::kNone:
-        return "the engine stopped without a reason";
-      case Stop::kError:
-        return g.error;
-      case Stop::kAction:
-        if (auto err = apply_memory_action(mem, g.pending); !err.empty())
-          return "completion action: " + err;
-        if (mem.has_writable_code()) mem.drop_writable_code_translations();
-        break;
-      case Stop::kCodeSync:
-        mem.drop_writable_code_translations();
-        break;
+      case Stop::kNone: break;  // woken: the loop's top asks for the signal
+      case Stop::kError: return g.error;
+      case Stop::kAction: err = perform(g, g.pending, Origin::kCall, &g.pending_frame); break;
+      case Stop::kSigreturn: err = signal_return(g); break;
+      case Stop::kCodeSync: mem.drop_writable_code_translations(); break;
       case Stop::kDataFault:
         finish_data_fault(g);
         [[fallthrough]];
-      case Stop::kFault: {
-        Frame f{};
-        f.tag = g.next_tag++;
-        f.abi = Abi::kLinuxRiscv32;
-        f.flags = kFrameFault;
-        f.nr = g.fault.signal;
-        f.args[0] = g.fault.addr;
-        f.args[1] = g.fault.pc;
-        f.args[2] = g.fault.code;
-        Completion c = port.call(f);
-        if (c.tag != f.tag) return "completion tag does not match the fault frame";
-        apply_inline_action(g, c);  // kKillSelf or kExit end the process here
-        return "the kernel host resumed a faulted guest (riscv32 signal handlers are not"
-               " supported yet)";
-      }
+      case Stop::kFault: err = raise_fault(g, g.fault); break;
     }
-    pc = g.pc();
+    if (!err.empty()) return err;
   }
 }
 

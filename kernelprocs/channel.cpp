@@ -59,6 +59,7 @@ bool Channel::poll(Kernel& k) {
     m.dst = owner_;
     m.op = kOpChannelFrame;
     m.arg[0] = delivered_;
+    m.arg[1] = cookie_;
     k.send(m);
     delivered_++;
   }

@@ -12,7 +12,7 @@
 namespace psx {
 
 // Operation of the message a channel sends to its owner.
-inline constexpr uint16_t kOpChannelFrame = 0x0100;  // arg[0] = slot index
+inline constexpr uint16_t kOpChannelFrame = 0x0100;  // arg[0] = slot index, arg[1] = cookie
 
 class Channel : public Poller {
  public:
@@ -23,7 +23,11 @@ class Channel : public Poller {
   int memfd() const { return memfd_; }
   int doorbell_fd() const { return doorbell_; }
   ChannelShared* shared() { return sh_; }
-  void set_owner(Address owner) { owner_ = owner; }
+  // Frames become kOpChannelFrame messages to owner, arg[1] = cookie (the guest thread).
+  void set_owner(Address owner, uint32_t cookie = 0) {
+    owner_ = owner;
+    cookie_ = cookie;
+  }
 
   const Frame& frame(uint32_t slot) const { return sh_->sq[slot & (kRingSlots - 1)]; }
   // Posts the completion for the oldest outstanding frame.
@@ -43,6 +47,7 @@ class Channel : public Poller {
   int memfd_ = -1;
   int doorbell_ = -1;
   Address owner_{};
+  uint32_t cookie_ = 0;
   Kernel* kernel_ = nullptr;
   uint32_t delivered_ = 0;  // frames turned into messages
   uint32_t completed_ = 0;

@@ -18,7 +18,28 @@ enum FrameFlags : uint16_t {
   // nr = signal (SIGILL, SIGSEGV, SIGBUS, SIGTRAP), args[0] = fault address,
   // args[1] = pc, args[2] = si_code. The personality decides what happens.
   kFrameFault = 1,
+  // Not a guest call: the guest host process speaks for itself; nr is a PsxCall.
+  kFramePsx = 2,
 };
+
+// What a kFramePsx frame asks.
+enum PsxCall : int32_t {
+  // The first frame of a forked child, on its new channel: answered once the
+  // kernel host has copied the parent's memory into the child's memory object
+  // (until then the child touches no guest memory). The child then maps the
+  // new object in place of the old (subsystem/fork_remap).
+  kPsxForkChild = 1,
+  // The parent after its host clone: args[0] = the child's host pid, or
+  // -errno if the clone failed. Answered with the guest result of fork.
+  kPsxForkDone = 2,
+  // A thread interrupted in its own code (by kWakeSignal) asks whether a
+  // signal is to be delivered: answered with Action::kSignal, or kNone.
+  kPsxSignalCheck = 3,
+};
+
+// The host signal the kernel host sends a guest host thread that runs its own
+// code when a guest signal is to be delivered to it (SIGRTMAX-1 on the host).
+inline constexpr int kWakeSignal = 63;
 
 // A raw system call as the guest made it.
 struct alignas(64) Frame {
@@ -47,6 +68,37 @@ enum class Action : uint16_t {
   // parts of the old range the new one does not cover. The kernel host has
   // already put the bytes at those offsets (the old ones when it could).
   kRemap,
+  // fork: a[0] = the child's guest pid. Four descriptors arrive on the
+  // thread's control socket first (SCM_RIGHTS, in this order): the child's
+  // memory object, channel object, doorbell and control socket. The guest host
+  // process clones itself (CLONE_PARENT, so the kernel host is the parent),
+  // then the parent sends kPsxForkDone and the child kPsxForkChild.
+  kFork,
+  // A new thread (clone with CLONE_VM|CLONE_THREAD): a[0] = its tid,
+  // a[1] = its stack pointer (0: the caller's), a[2] = thread pointer
+  // (if a[3] & 1: CLONE_SETTLS). Three descriptors arrive on the control
+  // socket first: the thread's channel object, doorbell and control socket.
+  // The new thread starts with the caller's registers, result 0.
+  kCloneThread,
+  // Deliver a signal: a[0] = signal number. ChannelShared::signal says how
+  // (handler, flags, mask to save, alternate stack, siginfo, restart).
+  // `result` is the interrupted call's result, saved in the frame.
+  kSignal,
+  // This thread ends (the host thread exits; the process goes on).
+  kExitThread,
+};
+
+// The handler of a delivered signal and what the frame must record, written
+// by the kernel host before a completion with Action::kSignal.
+struct SignalDelivery {
+  uint64_t handler, flags, restorer;
+  uint64_t saved_mask;  // the mask to restore at rt_sigreturn (uc_sigmask)
+  uint64_t ss_sp, ss_size;  // the thread's alternate stack (ss_size 0: none)
+  uint32_t ss_flags;
+  // 1: the interrupted call is to be made again after the handler returns
+  // (SA_RESTART): the guest host process re-issues it at rt_sigreturn.
+  uint32_t restart;
+  uint8_t siginfo[128];  // the ABI's siginfo_t, filled in by the kernel host
 };
 enum : uint64_t { kMapReplace = 1 };  // MAP_FIXED semantics: replace what is there
 
@@ -73,8 +125,12 @@ struct ChannelShared {
   alignas(64) uint32_t cq_head;          // written by the guest
   alignas(64) uint32_t kernel_sleeping;  // 1: kernel host sleeps, ring the doorbell
   alignas(64) uint32_t guest_waiting;    // 1: guest sleeps on the cq_tail futex
+  // The host thread id of the guest thread using this channel (written by the
+  // guest host process when it starts using it): where kWakeSignal goes.
+  alignas(64) int32_t host_tid;
   alignas(64) Frame sq[kRingSlots];
   Completion cq[kRingSlots];
+  SignalDelivery signal;  // valid while a kSignal completion is outstanding
 };
 static_assert(offsetof(ChannelShared, sq) % 64 == 0);
 

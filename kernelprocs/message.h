@@ -69,6 +69,13 @@ struct alignas(64) Message {
   }
 };
 static_assert(sizeof(Message) == 64, "a message is one cache line");
+
+// Operations every kernel process that parks requests understands.
+// kOpCancel: arg[0] = the tag of a request the sender sent earlier. If the
+// receiver still holds it parked, it answers that request now with -EINTR
+// (a signal interrupted the call); if it already answered, it does nothing.
+// No reply of its own. Used by personalities when a signal interrupts a call.
+inline constexpr uint16_t kOpCancel = 0x0010;
 static_assert(alignof(Message) == 64);
 static_assert(offsetof(Message, buf) == 24 && offsetof(Message, arg) == 40);
 

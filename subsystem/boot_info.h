@@ -26,6 +26,16 @@ struct BootInfo {
   uint64_t entry;  // first instruction
   uint64_t sp;     // initial stack pointer (argc at *sp)
   BootRegion regions[kMaxBootRegions];
+  // riscv32: the signal return trampoline (`li a7, 139; ecall`) the loader
+  // maps at kRv32SigreturnVa; a handler's ra. Linux keeps it in the vDSO and
+  // tells programs nothing about it, so any address works. 0: none.
+  uint64_t sigreturn;
 };
+
+// Just above the riscv32 stack (layout_for in elf_loader.cpp: the stack ends
+// at 0xbfff'f000, anonymous mappings stay below 0xb000'0000). The page is a
+// region in the personality's table, so no hint, brk or mremap lands on it;
+// only the guest's own MAP_FIXED can replace it, as it can Linux's vDSO.
+inline constexpr uint64_t kRv32SigreturnVa = 0xbfff'f000;
 
 }  // namespace psx

@@ -254,6 +254,17 @@ Result<LoadedImage, LoadError> load_elf(const LoadRequest& req, GuestMemory& mem
                                         : build_stack<uint64_t>(req, p, bias, phdr_va, mem, lay);
   if (!sp) return Err{sp.error()};
 
+  if (p.abi == Abi::kLinuxRiscv32) {
+    // The signal return trampoline (boot_info.h): li a7, 139 (rt_sigreturn); ecall.
+    if (mem.overlaps(kRv32SigreturnVa, kPage))
+      return bad(ENOMEM, "the program's segments cover the signal trampoline page");
+    auto page = mem.alloc(kPage);
+    if (!page) return bad(ENOMEM, "out of guest memory for the signal trampoline");
+    const uint32_t code[2] = {0x08b00893, 0x00000073};
+    memcpy(mem.at(*page), code, sizeof code);
+    mem.add(Region{kRv32SigreturnVa, kPage, *page, PROT_READ | PROT_EXEC, RegionKind::kImage});
+    out.boot.sigreturn = kRv32SigreturnVa;
+  }
   out.entry = p.entry + bias;
   out.phdr = phdr_va;
   out.boot.abi = p.abi;

@@ -21,6 +21,29 @@ SysResult<std::unique_ptr<GuestMemory>> GuestMemory::create(uint64_t capacity) {
   return m;
 }
 
+SysResult<std::unique_ptr<GuestMemory>> GuestMemory::clone_layout() const {
+  auto m = create(capacity_);
+  if (!m) return m;
+  (*m)->free_ = free_;
+  (*m)->regions_ = regions_;
+  (*m)->host_ranges_ = host_ranges_;
+  return m;
+}
+
+void GuestMemory::copy_contents_from(const GuestMemory& src) {
+  // Only the pages the source has are copied: SEEK_DATA/SEEK_HOLE walk its
+  // extents, so a sparse 16 GiB object costs what it holds.
+  off_t pos = 0, end = off_t(src.capacity_);
+  while (pos < end) {
+    off_t data = lseek(src.fd_, pos, SEEK_DATA);
+    if (data < 0) break;
+    off_t hole = lseek(src.fd_, data, SEEK_HOLE);
+    if (hole < 0) hole = end;
+    memcpy(base_ + data, src.base_ + data, size_t(hole - data));
+    pos = hole;
+  }
+}
+
 GuestMemory::~GuestMemory() {
   if (base_) munmap(base_, capacity_);
   if (fd_ >= 0) close(fd_);

@@ -34,6 +34,11 @@ class GuestMemory : public MemorySpace {
   static SysResult<std::unique_ptr<GuestMemory>> create(uint64_t capacity);
   ~GuestMemory() override;
 
+  // fork: a new memory object with this one's layout (free ranges, regions,
+  // psx's reserved ranges); copy_contents_from() then fills it.
+  SysResult<std::unique_ptr<GuestMemory>> clone_layout() const;
+  // Copies every byte the source holds (holes stay holes): a fork's memory.
+  void copy_contents_from(const GuestMemory& src);
   int fd() const { return fd_; }
   uint64_t capacity() const { return capacity_; }
   uint8_t* at(uint64_t off) { return base_ + off; }

@@ -28,15 +28,15 @@ void start_guest_host_process(const GuestStart& gs) {
     if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
   // Own process group: terminal signals reach psx, which forwards them.
   setpgid(0, 0);
-  // Keep only the three fds it needs (renumbered 3, 4, 5) and stderr.
-  int fds[3] = {gs.memory_fd, gs.channel_fd, gs.doorbell_fd};
-  int moved[3];
-  for (int i = 0; i < 3; i++) moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 100);
-  for (int i = 0; i < 3; i++) dup3(moved[i], 3 + i, O_CLOEXEC);
-  syscall(SYS_close_range, 6, ~0u, 0);
-  if (gs.boot.abi == Abi::kLinuxX86_64) run_native_guest(gs.boot, 3, 4, 5, gs.tid, gs.shim);
+  // Keep only the four fds it needs (renumbered 3, 4, 5, 6) and stderr.
+  int fds[4] = {gs.memory_fd, gs.channel_fd, gs.doorbell_fd, gs.control_fd};
+  int moved[4];
+  for (int i = 0; i < 4; i++) moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 100);
+  for (int i = 0; i < 4; i++) dup3(moved[i], 3 + i, O_CLOEXEC);
+  syscall(SYS_close_range, 7, ~0u, 0);
+  if (gs.boot.abi == Abi::kLinuxX86_64) run_native_guest(gs.boot, 3, 4, 5, 6, gs.tid, gs.shim);
 #ifdef PSX_HAVE_EMULATOR
-  if (gs.boot.abi == Abi::kLinuxRiscv32) run_emulated_guest(gs.boot, 3, 4, 5, gs.tid, gs.identity_off);
+  if (gs.boot.abi == Abi::kLinuxRiscv32) run_emulated_guest(gs.boot, 3, 4, 5, 6, gs.tid, gs.identity_off);
 #endif
   fprintf(stderr, "psx: this build cannot run %s programs\n",
           gs.boot.abi == Abi::kLinuxRiscv32 ? "riscv32" : "these");

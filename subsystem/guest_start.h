@@ -10,6 +10,7 @@ namespace psx {
 struct GuestStart {
   BootInfo boot;
   int memory_fd, channel_fd, doorbell_fd;
+  int control_fd;  // the thread's control socket (descriptors for fork and clone arrive on it)
   uint32_t tid;
   pid_t kernel_host;
   shim::ShimSetup shim;  // native guests: where the shim region is

@@ -5,6 +5,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "kernelprocs/proc.h"
+
 namespace psx {
 namespace {
 constexpr int kForwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
@@ -38,8 +40,16 @@ void HostSignals::arm() {
 
 void HostSignals::on_message(Kernel&, const Message&) {
   signalfd_siginfo si;
-  while (read(fd_, &si, sizeof si) == sizeof si)
-    for (int hp : subsystem_.live_host_pids()) kill(hp, int(si.ssi_signo));
+  // A guest signal for the foreground process group (the console's), as a
+  // terminal's Ctrl-C reaches its foreground job; proc routes it.
+  while (read(fd_, &si, sizeof si) == sizeof si) {
+    Message m;
+    m.dst = Proc::kAddress;
+    m.src = kAddress;
+    m.op = kProcTerminalSignal;
+    m.arg[0] = int64_t(si.ssi_signo);
+    kernel_.send(m);
+  }
   arm();
 }
 

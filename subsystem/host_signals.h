@@ -1,6 +1,6 @@
-// Signals sent to psx itself (Ctrl-C, kill) become host events: psx forwards
-// them to the guest host processes, so the guest sees them, and psx ends when
-// the guest does, the way it did.
+// Signals sent to psx itself (Ctrl-C, kill) become host events: psx sends
+// them, as guest signals, to the foreground process group (through proc), and
+// psx ends when the guests do, the way the first one did.
 #pragma once
 #include "kernelprocs/kernel.h"
 #include "subsystem/launcher.h"

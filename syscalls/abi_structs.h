@@ -71,7 +71,7 @@ static_assert(sizeof(X86Sigaction) == 32 && sizeof(Rv32Sigaction) == 16);
 
 // Terminal ioctls (the same numbers on x86-64 and asm-generic).
 inline constexpr uint32_t kTCGETS = 0x5401, kTCSETS = 0x5402, kTCSETSW = 0x5403, kTCSETSF = 0x5404,
-                          kTIOCGPGRP = 0x540F, kTIOCGWINSZ = 0x5413, kTIOCSWINSZ = 0x5414,
+                          kTIOCGPGRP = 0x540F, kTIOCSPGRP = 0x5410, kTIOCGSID = 0x5429, kTIOCGWINSZ = 0x5413, kTIOCSWINSZ = 0x5414,
                           kFIONREAD = 0x541B, kFIONCLEX = 0x5450, kFIOCLEX = 0x5451;
 inline constexpr uint32_t kKernelTermiosSize = 36;  // struct termios as the kernel sees it
 inline constexpr uint32_t kWinsizeSize = 8;

@@ -8,8 +8,12 @@ enum Nr : int {
   kDup = 23, kDup3 = 24, kFcntl64 = 25, kCloseRange = 436, kIoctl = 29, kClose = 57, kRead = 63, kWrite = 64, kReadv = 65, kWritev = 66,
   kExit = 93, kExitGroup = 94, kSetTidAddress = 96, kSetRobustList = 99,
   kSchedYield = 124, kKill = 129, kTkill = 130, kTgkill = 131,
+  kWaitid = 95, kSetpgid = 154, kGetpgid = 155, kGetsid = 156, kSetsid = 157,
   kRtSigaction = 134, kRtSigprocmask = 135, kUname = 160, kGetpid = 172, kGetppid = 173,
   kGetuid = 174, kGeteuid = 175, kGetgid = 176, kGetegid = 177, kGettid = 178,
+  kExecveat = 281, kClone3 = 435, kFutexTime64 = 422, kRtSigreturn = 139, kRtSigpending = 136,
+  kRtSigsuspend = 133, kRtSigtimedwaitTime64 = 421, kRtSigqueueinfo = 138, kRtTgsigqueueinfo = 240,
+  kSigaltstack = 132, kSetitimer = 103, kGetitimer = 102,
   kBrk = 214, kMunmap = 215, kMremap = 216, kClone = 220, kExecve = 221, kMmap2 = 222,
   kMprotect = 226, kMadvise = 233, kGetrandom = 278, kStatx = 291, kOpenat = 56,
   kClockGettime64 = 403, kClockNanosleepTime64 = 407, kRseq = 293,
@@ -21,7 +25,7 @@ enum Nr : int {
   kSyncfs = 267, kRenameat2 = 276, kUtimensatTime64 = 412, kFaccessat2 = 439,
   kFlock = 32, kSchedGetaffinity = 123, kTimes = 153, kGetgroups = 158, kGetrusage = 165, kPrctl = 167,
   kSysinfo = 179, kMsync = 227, kPrlimit64 = 261, kClockGetresTime64 = 406, kPselect6Time64 = 413,
-  kPpollTime64 = 414,
+  kPpollTime64 = 414, kPipe2 = 59,
 };
 
 }  // namespace psx::rv32

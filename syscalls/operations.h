@@ -30,7 +30,12 @@ class Personality;
   X(fallocate) X(utimensat) X(fsync) X(fdatasync) X(sync) X(syncfs)                   \
   X(poll) X(ppoll) X(select) X(pselect6) X(flock)                                       \
   X(getrlimit) X(setrlimit) X(prlimit64) X(getrusage) X(times) X(sysinfo) X(getgroups)  \
-  X(sched_getaffinity) X(prctl) X(clock_getres) X(mremap) X(msync)
+  X(sched_getaffinity) X(prctl) X(clock_getres) X(mremap) X(msync)                    \
+  X(fork) X(vfork) X(clone) X(clone3) X(execve) X(execveat) X(futex) X(rt_sigreturn)    \
+  X(rt_sigpending) X(rt_sigsuspend) X(rt_sigtimedwait) X(rt_sigqueueinfo)               \
+  X(rt_tgsigqueueinfo) X(sigaltstack) X(alarm) X(setitimer) X(getitimer) X(pause)  \
+  X(pipe) X(pipe2)                                                                      \
+  X(wait4) X(waitid) X(setpgid) X(getpgid) X(getpgrp) X(setsid) X(getsid)
 
 enum class Op : uint16_t {
   kNone = 0,
@@ -76,6 +81,16 @@ struct Call {
   uint32_t wait_tag = 0;
   Continuation cont = nullptr;
   uint64_t st[6] = {};
+  // Who holds the parked request (kOpCancel goes there; none: parked here),
+  // whether a signal may interrupt the wait, and whether one did.
+  Address parked_on{};
+  bool interruptible = false;
+  bool interrupted = false;
+  // A call that runs with a temporary signal mask (sigsuspend): the one to
+  // restore when it ends, or when a handler it let in returns.
+  uint64_t saved_mask = 0;
+  bool mask_swapped = false;
+  bool internal = false;  // a frame of the guest host process's own (kFramePsx)
 
   bool wide() const { return abi == Abi::kLinuxX86_64; }
   // Arguments by C type: ints are 32-bit on both ABIs; longs and pointers follow the ABI.

@@ -55,6 +55,15 @@ Outcome send_request(Personality& p, Call& c, Continuation k) {
                    k ? k : reply_result);
 }
 
+void release_inode(Personality& p, uint64_t ino) {
+  Message m;
+  m.dst = kStorageAddress;
+  m.src = p.address();
+  m.op = kStorageRelease;
+  m.arg[0] = int64_t(ino);
+  p.kernel().send(m);
+}
+
 SysResult<OpenFile*> open_file(Personality& p, int fd) {
   FdEntry* e = p.fd(fd);
   if (!e) return fail(EBADF);

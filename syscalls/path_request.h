@@ -23,6 +23,9 @@ SysResult<void> put_path(Personality& p, StorageRequest& r, int dirfd, uint64_t 
 Outcome send_request(Personality& p, Call& c, Continuation k = nullptr);
 // Continuation that returns the reply's result.
 Outcome reply_result(Personality& p, Call& c, const Message& reply);
+// The last reference of a description of inode ino closed (or an open
+// failed after the store counted it): the store may drop an unlinked inode.
+void release_inode(Personality& p, uint64_t ino);
 // The open file description behind fd, or EBADF.
 SysResult<OpenFile*> open_file(Personality& p, int fd);
 

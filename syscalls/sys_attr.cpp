@@ -117,7 +117,7 @@ Outcome sys_fallocate(Personality& p, Call& c) {
   if (!e) return Outcome::error(EBADF);
   if (off < 0 || len <= 0) return Outcome::error(EINVAL);
   if ((e->file->status_flags & O_ACCMODE) == O_RDONLY) return Outcome::error(EBADF);
-  if (e->file->kind == FileKind::kConsole) return Outcome::error(ESPIPE);
+  if (e->file->kind == FileKind::kConsole || e->file->kind == FileKind::kPipe) return Outcome::error(ESPIPE);
   if (e->file->kind == FileKind::kDirectory) return Outcome::error(EISDIR);
   if (e->file->kind != FileKind::kRegular) return Outcome::error(ENODEV);
   StorageRequest& r = new_request(p, StorageReqKind::kFallocate);

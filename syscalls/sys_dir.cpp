@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "syscalls/path_request.h"
+#include "syscalls/procfs.h"
 
 namespace psx {
 namespace {
@@ -82,6 +83,7 @@ Outcome sys_fchdir(Personality& p, Call& c) {
   FdEntry* e = p.fd(c.i(0));
   if (!e) return Outcome::error(EBADF);
   if (e->file->kind != FileKind::kDirectory) return Outcome::error(ENOTDIR);
+  if (procfs_owns(*e->file)) return Outcome::error(EOPNOTSUPP);  // a working directory in /proc is not supported
   StorageRequest& r = new_request(p, StorageReqKind::kChdir);
   r.dir = e->file->ino;
   r.path[0] = '.';
@@ -101,6 +103,7 @@ Outcome sys_getdents64(Personality& p, Call& c) {
   FdEntry* e = p.fd(c.i(0));
   if (!e) return Outcome::error(EBADF);
   if (e->file->kind != FileKind::kDirectory) return Outcome::error(ENOTDIR);
+  if (procfs_owns(*e->file)) return procfs_getdents(p, c, *e->file);
   uint64_t len = std::min<uint64_t>(c.ul(2), 1 << 20);
   if (!p.mem().translate(c.ptr(1), len, true)) return Outcome::error(EFAULT);
   return p.request(c, kStorageAddress, kStorageGetdents, p.guest_buf(c.ptr(1), len), getdents_done,

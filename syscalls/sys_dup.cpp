@@ -7,6 +7,7 @@
 
 #include "subsystem/personality.h"
 #include "syscalls/file_locks.h"
+#include "syscalls/pipe_file.h"
 
 namespace psx {
 namespace {
@@ -69,6 +70,10 @@ Outcome sys_fcntl(Personality& p, Call& c) {
       e->file->status_flags = (e->file->status_flags & ~kSettable) | (want & kSettable);
       return Outcome::done(0);
     }
+    case F_GETPIPE_SZ:
+      return pipe_size(p, c, *e->file, -1);
+    case F_SETPIPE_SZ:  // an unsigned int, as Linux takes it
+      return pipe_size(p, c, *e->file, int64_t(uint32_t(c.l(2))));
     default:
       if (is_lock_cmd(c, cmd)) return fcntl_lock(p, c, cmd);  // sys_lock.cpp
       return Outcome::error(EINVAL);

@@ -1,10 +1,13 @@
 // close and ioctl. ioctl is partial: the terminal requests on console objects
-// (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD) plus FIOCLEX/FIONCLEX;
-// FIONREAD on store files: sys_ioctl_file.cpp.
+// (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, FIONREAD) plus FIOCLEX/FIONCLEX; TIOCGPGRP, TIOCSPGRP and
+// TIOCGSID go to proc (sys_pgrp.cpp);
+// FIONREAD on store files: sys_ioctl_file.cpp; on pipes: sys_pipe.cpp.
 #include "kernelprocs/console.h"
 #include "subsystem/personality.h"
 #include "syscalls/abi_structs.h"
 #include "syscalls/ioctl_file.h"
+#include "syscalls/tty_pgrp.h"
+#include "syscalls/pipe_file.h"
 
 namespace psx {
 
@@ -26,8 +29,10 @@ Outcome sys_ioctl(Personality& p, Call& c) {
     e->cloexec = req == abi::kFIOCLEX;
     return Outcome::done(0);
   }
+  if (req == abi::kFIONREAD && e->file->kind == FileKind::kPipe) return pipe_fionread(p, c, *e->file);
   if (req == abi::kFIONREAD && e->file->owner != Console::kAddress) return fionread_file(p, c, *e->file);
   if (e->file->owner != Console::kAddress) return Outcome::error(ENOTTY);
+  if (req == abi::kTIOCGPGRP || req == abi::kTIOCSPGRP || req == abi::kTIOCGSID) return tty_pgrp_ioctl(p, c, *e->file);
   uint32_t len = 0;
   bool writes = false;
   switch (req) {
@@ -35,7 +40,7 @@ Outcome sys_ioctl(Personality& p, Call& c) {
     case abi::kTCSETS: case abi::kTCSETSW: case abi::kTCSETSF: len = abi::kKernelTermiosSize; break;
     case abi::kTIOCGWINSZ: len = abi::kWinsizeSize; writes = true; break;
     case abi::kTIOCSWINSZ: len = abi::kWinsizeSize; break;
-    case abi::kTIOCGPGRP: case abi::kFIONREAD: len = 4; writes = true; break;
+    case abi::kFIONREAD: len = 4; writes = true; break;
     default: return Outcome::error(ENOTTY);
   }
   if (!p.mem().translate(c.ptr(2), len, writes)) return Outcome::error(EFAULT);

@@ -35,6 +35,9 @@ void load_limits(Personality& p) {
     if (getrlimit(__rlimit_resource(r), &host) == 0) p.rlimits[size_t(r)] = {host.rlim_cur, host.rlim_max};
   }
   p.rlimits[RLIMIT_NOFILE].cur = p.nofile_limit;
+  // A guest's processes are the kernel host's resources: 1,024 at most unless
+  // the guest raises it (up to the host's hard limit), so a fork bomb meets EAGAIN.
+  if (p.rlimits[RLIMIT_NPROC].cur > 1024) p.rlimits[RLIMIT_NPROC].cur = 1024;
   p.rlimits_loaded = true;
 }
 

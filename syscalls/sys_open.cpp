@@ -1,10 +1,13 @@
 // open, openat, creat. The storage process resolves the path once and names
 // the object's owner; later reads and writes go straight to that owner.
-// Partial: O_TMPFILE and O_PATH are refused; FIFOs arrive with issue 5.
+// A FIFO's ends come from the pipe process (sys_pipe.cpp).
+// Partial: O_TMPFILE and O_PATH are refused.
 #include <fcntl.h>
 
 #include "kernelprocs/device.h"
 #include "syscalls/path_request.h"
+#include "syscalls/pipe_file.h"
+#include "syscalls/procfs.h"
 
 namespace psx {
 namespace {
@@ -24,15 +27,6 @@ FileKind kind_of(uint32_t mode) {
   }
 }
 
-void release(Personality& p, uint64_t ino) {
-  Message m;
-  m.dst = kStorageAddress;
-  m.src = p.address();
-  m.op = kStorageRelease;
-  m.arg[0] = int64_t(ino);
-  p.kernel().send(m);
-}
-
 // st[0] = the guest's open flags.
 Outcome opened(Personality& p, Call& c, const Message& reply) {
   if (reply.arg[0] < 0) return Outcome::done(reply.arg[0]);
@@ -49,19 +43,21 @@ Outcome opened(Personality& p, Call& c, const Message& reply) {
       break;
     case ObjectOwner::kDevice:
       if (!Device::provides(r.stat.rdev)) {
-        release(p, r.result_ino);
+        release_inode(p, r.result_ino);
         return Outcome::error(ENXIO);  // no driver for that device number
       }
       f->owner = Device::kAddress;
       f->object = r.stat.rdev;
       break;
+    case ObjectOwner::kFifo:
+      return open_fifo(p, c, r.result_ino, f->status_flags, flags & O_CLOEXEC);
     default:
-      release(p, r.result_ino);
-      return Outcome::error(ENXIO);  // FIFOs get their pipe process with issue 5
+      release_inode(p, r.result_ino);
+      return Outcome::error(ENXIO);  // no kernel process serves it
   }
   auto fd = p.install_fd(FdEntry{f, bool(flags & O_CLOEXEC)});
   if (!fd) {
-    release(p, r.result_ino);
+    release_inode(p, r.result_ino);
     return Outcome::error(fd.error().value);
   }
   return Outcome::done(*fd);
@@ -78,6 +74,7 @@ Outcome open_at(Personality& p, Call& c, int dirfd, uint64_t path, uint32_t flag
   StorageRequest& r = new_request(p, StorageReqKind::kOpen);
   auto put = put_path(p, r, dirfd, path);
   if (!put) return Outcome::error(put.error().value);
+  if (auto o = procfs_open(p, c, r, dirfd, flags)) return *o;  // under /proc
   uint32_t f = 0;
   if (acc == O_RDONLY || acc == O_RDWR) f |= vfs::open_flag::kRead;
   if (acc == O_WRONLY || acc == O_RDWR) f |= vfs::open_flag::kWrite;

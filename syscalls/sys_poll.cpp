@@ -2,11 +2,14 @@
 // engine. Store files, directories and /dev devices are always ready (Linux's
 // DEFAULT_POLLMASK for files without a poll method); console objects (the
 // host's stdin, stdout, stderr) are asked of the console kernel process in one
-// message, which parks until one is ready when nothing else is. A finite
-// timeout is a timer whose message carries the same tag: whichever comes first
-// resumes the call and the other is cancelled. Partial: a ppoll/pselect6
-// signal mask is checked and in force during the wait, but signals arrive with
-// issue 5; FIFOs and pipes of the store count as always ready until then.
+// message, pipes and FIFOs of the pipe process in another (an array of slots
+// in the thread's scratch buffer). With only one of them to ask, that message
+// also parks until something is ready; with both, they are asked in turn, then
+// both wait under one tag and whichever answers first makes the call look
+// again. A finite timeout is a timer whose message carries the same tag. The
+// ppoll/pselect6 signal mask is in force during the wait. Partial: at most as
+// many pipe descriptors per call as the scratch buffer has slots (ENOMEM).
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "kernelprocs/console.h"
+#include "kernelprocs/pipe.h"
 #include "subsystem/personality.h"
 #include "syscalls/abi_structs.h"
 
@@ -27,14 +31,16 @@ constexpr uint16_t kOutSet = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR;
 constexpr uint16_t kExSet = POLLPRI;
 
 // Call scratch: st[0] = flavour | flags, st[1] = timer id, st[2] = deadline
-// (CLOCK_MONOTONIC ns) for the remaining-time write-back, st[3] = address of
-// the guest's timeout to write back, st[4] = select's clamped nfds, st[5] =
-// the signal mask to restore.
+// (CLOCK_MONOTONIC ns; 0: none), st[3] = address of the guest's timeout to
+// write back, st[4] = select's clamped nfds, st[5] = the signal mask to restore.
 enum : uint64_t {
   kPoll = 0, kSelect = 1,
-  kConsoleAsked = 1 << 4,   // a kConsolePoll is outstanding (cancel it on timeout)
+  kConsoleWait = 1 << 4,    // a waiting kConsolePoll is outstanding under c.wait_tag
   kMaskSwapped = 1 << 5,    // st[5] holds the mask to restore
   kBackTimeval = 1 << 6,    // the write-back is a struct timeval (select), else a timespec
+  kMayWait = 1 << 7,        // the timeout was not zero and has not run out
+  kPipesWait = 1 << 8,      // a waiting kPipePoll is outstanding under c.wait_tag
+  kPipesAnswered = 1 << 9,  // the scratch array holds the pipe process's revents of this look
 };
 
 struct Entry {
@@ -45,21 +51,58 @@ struct Entry {
 
 bool console_fd(const OpenFile& f) { return f.owner == Console::kAddress && f.object < kConsolePollFds; }
 
-// Fills revents of entries that need nobody, packs what to ask the console;
-// returns how many entries are ready.
-int evaluate(Personality& p, std::vector<Entry>& es, uint64_t* asked, const uint64_t* console) {
+uint8_t pipe_ends(const OpenFile& f) {
+  switch (f.status_flags & O_ACCMODE) {
+    case O_RDONLY: return kPipeReadEnd;
+    case O_WRONLY: return kPipeWriteEnd;
+    default: return kPipeReadEnd | kPipeWriteEnd;
+  }
+}
+
+// What one look at the entries needs from others.
+struct Look {
+  uint64_t console = 0;  // kConsolePoll's events, packed
+  uint32_t pipes = 0;    // PipePollEntry slots in the scratch buffer, in entry order
+  bool too_many = false;  // more pipes than the scratch buffer holds
+};
+
+// One pass over the entries: fills the revents of those that need nobody and
+// lists what to ask (the console's events, the pipes' slots). Asking, it
+// writes the pipe slots; with answers (the console's packed revents, and the
+// pipe process's revents in the slots if pipes_answered) it reads them.
+// Returns how many entries are ready.
+int evaluate(Personality& p, std::vector<Entry>& es, Look& look, const uint64_t* console, bool pipes_answered,
+             bool asking) {
   int ready = 0;
-  if (asked) *asked = 0;
+  look = Look{};
   for (Entry& e : es) {
     e.revents = 0;
     if (e.fd < 0) continue;
     FdEntry* fe = p.fd(e.fd);
-    if (!fe) {
+    const OpenFile* f = fe ? fe->file.get() : nullptr;
+    if (!f) {
       e.revents = POLLNVAL;
-    } else if (console_fd(*fe->file)) {
-      uint64_t shift = 16 * fe->file->object;
-      if (asked) *asked |= uint64_t(e.events | POLLERR | POLLHUP | kPollAsked) << shift;
+    } else if (console_fd(*f)) {
+      uint64_t shift = 16 * f->object;
+      look.console |= uint64_t(e.events | POLLERR | POLLHUP | kPollAsked) << shift;
       if (console) e.revents = uint16_t(*console >> shift) & (e.events | POLLERR | POLLHUP | POLLNVAL);
+    } else if (f->kind == FileKind::kPipe) {
+      uint32_t at = look.pipes++ * sizeof(PipePollEntry);
+      if (!p.kernel().map_buf(p.scratch_buf(at + sizeof(PipePollEntry)), true)) {
+        look.too_many = true;
+        return ready;
+      }
+      PipePollEntry slot;
+      if (asking) {
+        slot.pipe = uint32_t(f->object);
+        slot.seen = uint32_t(f->offset);  // a FIFO's: the writer opens it saw (sys_pipe.cpp)
+        slot.events = e.events | POLLERR | POLLHUP;
+        slot.ends = pipe_ends(*f);
+        memcpy(p.scratch() + at, &slot, sizeof slot);
+      } else if (pipes_answered) {
+        memcpy(&slot, p.scratch() + at, sizeof slot);
+        if (slot.pipe == f->object) e.revents = slot.revents & (e.events | POLLERR | POLLHUP | POLLNVAL);
+      }
     } else {
       e.revents = kDefaultMask & (e.events | POLLERR | POLLHUP);
     }
@@ -163,7 +206,7 @@ void write_back_time(Personality& p, const Call& c) {
 
 // A failure once the timeout was read: the old mask back, the time written back.
 Outcome failed(Personality& p, Call& c, int e) {
-  if (c.st[0] & kMaskSwapped) p.sigmask = c.st[5];
+  if (c.st[0] & kMaskSwapped) p.thread().sigmask = c.st[5];
   write_back_time(p, c);
   return Outcome::error(e);
 }
@@ -171,63 +214,172 @@ Outcome failed(Personality& p, Call& c, int e) {
 // The end of the call: the results, the remaining time, the old signal mask.
 Outcome finish(Personality& p, Call& c, const std::vector<Entry>& es) {
   int64_t r = deliver(p, c, es);
-  if (c.st[0] & kMaskSwapped) p.sigmask = c.st[5];
+  if (c.st[0] & kMaskSwapped) p.thread().sigmask = c.st[5];
   write_back_time(p, c);
   return Outcome::done(r);
 }
 
-Outcome resumed(Personality& p, Call& c, const Message& reply) {
-  uint64_t console = 0;
-  if (reply.src == p.address()) {  // the timer: nothing became ready in time
-    if (c.st[0] & kConsoleAsked) {
-      Message cancel;
-      cancel.dst = Console::kAddress;
-      cancel.src = p.address();
-      cancel.op = kConsolePollCancel;
-      cancel.arg[0] = c.wait_tag;
-      p.kernel().send(cancel);
-    }
-  } else {
-    if (c.st[1]) p.kernel().cancel_timer(c.st[1]);
-    console = uint64_t(reply.arg[0]);
+// ---- the engine: look (asking the pipe process, then the console), and if
+// nothing is ready and the call may wait, wait for whichever answers first ----
+
+Outcome look_again(Personality& p, Call& c);
+Outcome pipes_answered(Personality& p, Call& c, const Message& reply);
+Outcome console_answered(Personality& p, Call& c, const Message& reply);
+Outcome woken(Personality& p, Call& c, const Message& reply);
+
+// The timer's message answers the call's tag, as the owners' replies do.
+void arm_timer(Personality& p, Call& c) {
+  if (!c.st[2]) return;
+  Message m;
+  m.dst = p.address();
+  m.src = p.address();
+  m.flags = kMsgReply;
+  m.tag = c.wait_tag;
+  c.st[1] = p.kernel().add_timer(c.st[2], m);
+}
+
+// Whatever still waits for this call stops: the timer, a parked console or
+// pipe poll, except the one that just answered.
+void stop_waiting(Personality& p, Call& c, Address answered = {}) {
+  if (c.st[1]) p.kernel().cancel_timer(c.st[1]);
+  c.st[1] = 0;
+  if (answered == Console::kAddress) c.st[0] &= ~kConsoleWait;
+  if (answered == PipeProcess::kAddress) c.st[0] &= ~kPipesWait;
+  Message cancel;
+  cancel.src = p.address();
+  cancel.arg[0] = c.wait_tag;
+  if (c.st[0] & kConsoleWait) {
+    cancel.dst = Console::kAddress;
+    cancel.op = kConsolePollCancel;
+    p.kernel().send(cancel);
   }
+  if (c.st[0] & kPipesWait) {
+    cancel.dst = PipeProcess::kAddress;
+    cancel.op = kOpCancel;
+    p.kernel().send(cancel);
+  }
+  c.st[0] &= ~(kConsoleWait | kPipesWait);
+}
+
+// Common to every answer: a signal ends the call; the timer makes the next
+// look the last. Returns true if the call ends (*out).
+bool settle(Personality& p, Call& c, const Message& reply, Outcome* out) {
+  if (c.interrupted && reply.arg[0] == -EINTR) {
+    stop_waiting(p, c);
+    *out = failed(p, c, EINTR);
+    return true;
+  }
+  if (reply.src == p.address()) {  // the timer: nothing became ready in time
+    c.st[1] = 0;
+    c.st[0] &= ~kMayWait;
+    stop_waiting(p, c);
+    *out = look_again(p, c);
+    return true;
+  }
+  return false;
+}
+
+Outcome ask_console(Personality& p, Call& c, uint64_t events, bool wait) {
+  Outcome o = p.request(c, Console::kAddress, kConsolePoll, BufRef{}, console_answered, int64_t(events), wait);
+  if (wait) {
+    c.st[0] |= kConsoleWait;
+    arm_timer(p, c);
+  }
+  return o;
+}
+
+Outcome look_again(Personality& p, Call& c) {
+  c.st[0] &= ~kPipesAnswered;
   auto es = gather(p, c);
   if (!es) return failed(p, c, es.error().value);
-  evaluate(p, *es, nullptr, &console);
+  Look look;
+  int ready = evaluate(p, *es, look, nullptr, false, true);
+  if (look.too_many) return failed(p, c, ENOMEM);
+  if ((c.st[0] & kMayWait) && c.st[2] && Kernel::now_ns() >= c.st[2]) c.st[0] &= ~kMayWait;
+  bool wait = (c.st[0] & kMayWait) && ready == 0;
+  if (look.pipes) {
+    // Only pipes to wait for: one message asks and waits.
+    bool alone = wait && !look.console;
+    Outcome o = p.request(c, PipeProcess::kAddress, kPipePoll, p.scratch_buf(look.pipes * sizeof(PipePollEntry)),
+                          pipes_answered, 0, alone);
+    if (alone) {
+      c.st[0] |= kPipesWait;
+      arm_timer(p, c);
+    }
+    return o;
+  }
+  if (look.console) return ask_console(p, c, look.console, wait);
+  if (!wait) return finish(p, c, *es);
+  Outcome o = p.park(c, woken);  // nothing to ask: until the timer or a signal
+  arm_timer(p, c);
+  return o;
+}
+
+Outcome pipes_answered(Personality& p, Call& c, const Message& reply) {
+  Outcome out;
+  if (settle(p, c, reply, &out)) return out;
+  stop_waiting(p, c, reply.src);
+  if (reply.arg[0] < 0) return failed(p, c, int(-reply.arg[0]));
+  if (reply.arg[1] == 1) return look_again(p, c);  // it parked, then something changed
+  c.st[0] |= kPipesAnswered;
+  auto es = gather(p, c);
+  if (!es) return failed(p, c, es.error().value);
+  Look look;
+  evaluate(p, *es, look, nullptr, true, false);
+  if (look.console) return ask_console(p, c, look.console, false);
   return finish(p, c, *es);
 }
 
-// timeout_ns: -1 = none (wait as long as it takes).
-Outcome run(Personality& p, Call& c, int64_t timeout_ns) {
+// Both the console and pipes, nothing ready: wait on both under one tag.
+Outcome wait_both(Personality& p, Call& c, const Look& look) {
+  Outcome o = p.park(c, woken);
+  Message m;
+  m.src = p.address();
+  m.tag = c.wait_tag;
+  m.arg[1] = 1;
+  m.dst = PipeProcess::kAddress;
+  m.op = kPipePoll;
+  m.buf = p.scratch_buf(look.pipes * sizeof(PipePollEntry));  // the slots of the last look
+  p.kernel().send(m);
+  m.dst = Console::kAddress;
+  m.op = kConsolePoll;
+  m.buf = BufRef{};
+  m.arg[0] = int64_t(look.console);
+  p.kernel().send(m);
+  c.st[0] |= kConsoleWait | kPipesWait;
+  arm_timer(p, c);
+  return o;
+}
+
+Outcome console_answered(Personality& p, Call& c, const Message& reply) {
+  Outcome out;
+  if (settle(p, c, reply, &out)) return out;
+  bool waited = c.st[0] & kConsoleWait;
+  stop_waiting(p, c, reply.src);
+  uint64_t console = uint64_t(reply.arg[0]);
   auto es = gather(p, c);
   if (!es) return failed(p, c, es.error().value);
-  uint64_t asked = 0;
-  int ready = evaluate(p, *es, &asked, nullptr);
-  bool wait = ready == 0 && timeout_ns != 0;
+  Look look;
+  int ready = evaluate(p, *es, look, &console, c.st[0] & kPipesAnswered, false);
+  if (ready || waited || !(c.st[0] & kMayWait)) return finish(p, c, *es);
+  if (c.st[2] && Kernel::now_ns() >= c.st[2]) return finish(p, c, *es);
+  return wait_both(p, c, look);
+}
+
+// A wait on both (or on nothing) ended: look again.
+Outcome woken(Personality& p, Call& c, const Message& reply) {
+  Outcome out;
+  if (settle(p, c, reply, &out)) return out;
+  stop_waiting(p, c, reply.src);
+  return look_again(p, c);
+}
+
+// timeout_ns: -1 = none (wait as long as it takes), 0 = do not wait.
+Outcome run(Personality& p, Call& c, int64_t timeout_ns) {
   c.st[1] = 0;
-  if (asked) {
-    c.st[0] |= kConsoleAsked;
-    Outcome o = p.request(c, Console::kAddress, kConsolePoll, BufRef{}, resumed, int64_t(asked), wait);
-    if (!wait || timeout_ns < 0) return o;
-    Message m;  // the timer's message answers the same tag
-    m.dst = p.address();
-    m.src = p.address();
-    m.flags = kMsgReply;
-    m.tag = c.wait_tag;
-    c.st[1] = p.kernel().add_timer(Kernel::now_ns() + uint64_t(timeout_ns), m);
-    return o;
-  }
-  if (!wait) return finish(p, c, *es);
-  Outcome o = p.park(c, resumed);
-  if (timeout_ns > 0) {
-    Message m;
-    m.dst = p.address();
-    m.src = p.address();
-    m.flags = kMsgReply;
-    m.tag = c.wait_tag;
-    c.st[1] = p.kernel().add_timer(Kernel::now_ns() + uint64_t(timeout_ns), m);
-  }
-  return o;  // no timeout and nothing to wait for: until a signal (issue 5)
+  if (timeout_ns) c.st[0] |= kMayWait;
+  if (timeout_ns > 0 && !c.st[2]) c.st[2] = Kernel::now_ns() + uint64_t(timeout_ns);
+  return look_again(p, c);
 }
 
 // A timespec timeout (ppoll, pselect6): ns, -1 for NULL; EFAULT, EINVAL.
@@ -261,9 +413,9 @@ SysResult<void> swap_mask(Personality& p, Call& c, uint64_t addr, uint64_t size)
   if (!h) return fail(EFAULT);
   uint64_t mask;
   memcpy(&mask, *h, 8);
-  c.st[5] = p.sigmask;
+  c.st[5] = p.thread().sigmask;
   c.st[0] |= kMaskSwapped;
-  p.sigmask = mask & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+  p.thread().sigmask = mask & ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
   return {};
 }
 

@@ -9,8 +9,9 @@
 
 namespace psx {
 
+// exit ends the calling thread; the last one's exit ends the process.
 Outcome sys_exit(Personality& p, Call& c) {
-  // One thread per guest until issue 5: exit ends the process.
+  if (p.threads().size() > 1) return Outcome::done(0).with(Action::kExitThread);
   return Outcome::done(0).with(Action::kExit, uint64_t(c.i(0) & 0xff));
 }
 
@@ -20,7 +21,7 @@ Outcome sys_exit_group(Personality& p, Call& c) {
 
 Outcome sys_getpid(Personality& p, Call&) { return Outcome::done(p.pid); }
 Outcome sys_getppid(Personality& p, Call&) { return Outcome::done(p.ppid); }
-Outcome sys_gettid(Personality& p, Call&) { return Outcome::done(p.pid); }
+Outcome sys_gettid(Personality& p, Call&) { return Outcome::done(p.thread().tid); }
 Outcome sys_getuid(Personality& p, Call&) { return Outcome::done(p.uid); }
 Outcome sys_geteuid(Personality& p, Call&) { return Outcome::done(p.uid); }
 Outcome sys_getgid(Personality& p, Call&) { return Outcome::done(p.gid); }
@@ -43,8 +44,8 @@ Outcome sys_uname(Personality& p, Call& c) {
 }
 
 Outcome sys_set_tid_address(Personality& p, Call& c) {
-  p.clear_child_tid = c.ptr(0);
-  return Outcome::done(p.pid);
+  p.thread().clear_child_tid = c.ptr(0);
+  return Outcome::done(p.thread().tid);
 }
 
 Outcome sys_set_robust_list(Personality& p, Call& c) {

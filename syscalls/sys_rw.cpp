@@ -1,9 +1,10 @@
 // read, write, readv, writev, pread64, pwrite64, preadv, pwritev, lseek,
 // llseek. Each transfer goes to the kernel process that owns the object
-// (console, storage, device) with a reference to the guest's buffer: the
+// (console, storage, device, pipe) with a reference to the guest's buffer: the
 // owner reads or writes it in place. Vectored calls send one message per
-// segment; large store writes go in chunks so no LMDB transaction grows
-// unbounded.
+// segment (a writev of at most PIPE_BUF bytes to a pipe is gathered into one,
+// so it stays atomic); large store writes go in chunks so no LMDB transaction
+// grows unbounded.
 #include <fcntl.h>
 
 #include <csignal>
@@ -11,7 +12,10 @@
 
 #include "kernelprocs/console.h"
 #include "kernelprocs/device.h"
+#include "kernelprocs/pipe.h"
 #include "syscalls/path_request.h"
+#include "syscalls/pipe_file.h"
+#include "syscalls/procfs.h"
 #include "syscalls/signals.h"
 
 namespace psx {
@@ -57,11 +61,15 @@ Outcome step(Personality& p, Call& c);
 
 Outcome on_reply(Personality& p, Call& c, const Message& reply) {
   int64_t r = reply.arg[0];
-  if (r < 0) {
-    if (c.st[1]) return Outcome::done(int64_t(c.st[1]));
-    return is_write(c) ? write_failed(p, r) : Outcome::done(r);
-  }
   FdEntry* e = p.fd(c.i(0));
+  if (r < 0) {
+    if (!c.st[1]) return is_write(c) ? write_failed(p, r) : Outcome::done(r);
+    // Bytes already went: they are the result (the pipe's reader leaving still raises SIGPIPE).
+    if (r == -EPIPE && is_write(c)) return raise_on_self(p, SIGPIPE, Outcome::done(int64_t(c.st[1])));
+    return Outcome::done(int64_t(c.st[1]));
+  }
+  if (e && e->file->kind == FileKind::kPipe && is_write(c) && reply.arg[1] == int64_t(kPipeWriterGone))
+    return raise_on_self(p, SIGPIPE, Outcome::done(int64_t(c.st[1]) + r));
   if (e && e->file->kind == FileKind::kRegular) {
     if (c.st[3] != kUseFileOffset)
       c.st[3] += uint64_t(r);
@@ -105,6 +113,8 @@ Outcome step(Personality& p, Call& c) {
     if (!p.mem().translate(addr, n, !write)) return c.st[1] ? Outcome::done(int64_t(c.st[1])) : Outcome::error(EFAULT);
     c.st[2] = n;
     BufRef buf = p.guest_buf(addr, n);
+    if (procfs_owns(file))  // a /proc file: its text is made for each read
+      return procfs_read(p, c, file, buf, c.st[3] == kUseFileOffset ? file.offset : c.st[3], on_reply);
     switch (file.kind) {
       case FileKind::kConsole:
         return p.request(c, file.owner, write ? kConsoleWrite : kConsoleRead, buf, on_reply, int64_t(file.object),
@@ -119,6 +129,12 @@ Outcome step(Personality& p, Call& c) {
       }
       case FileKind::kDevice:
         return p.request(c, file.owner, write ? kDeviceWrite : kDeviceRead, buf, on_reply, int64_t(file.object));
+      case FileKind::kPipe: {
+        // Once bytes arrived, a read of a pipe takes only what is there (readv).
+        uint32_t flags = file.status_flags | (!write && c.st[1] ? O_NONBLOCK : 0);
+        return p.request(c, file.owner, write ? kPipeWrite : kPipeRead, buf, on_reply, int64_t(file.object), flags,
+                         pipe_description(file));
+      }
       case FileKind::kDirectory:
         return Outcome::error(EISDIR);
       default:
@@ -126,6 +142,29 @@ Outcome step(Personality& p, Call& c) {
     }
   }
   return Outcome::done(int64_t(c.st[1]));
+}
+
+Outcome gathered_reply(Personality& p, Call&, const Message& reply) {
+  return reply.arg[0] < 0 ? write_failed(p, reply.arg[0]) : Outcome::done(reply.arg[0]);
+}
+
+// A writev of at most PIPE_BUF bytes to a pipe is one write, all or nothing,
+// as on Linux: its segments are gathered in the thread's scratch buffer (a
+// copy, counted) and sent as one.
+Outcome gathered_write(Personality& p, Call& c, const OpenFile& f, uint64_t total) {
+  uint8_t* out = p.scratch();
+  for (uint64_t n = 0, at = 0; n < c.ul(2); n++) {
+    auto v = iov_at(p, c, n);
+    if (!v) return Outcome::error(EFAULT);
+    if (!v->second) continue;
+    auto h = p.mem().translate(v->first, v->second, false);
+    if (!h) return Outcome::error(EFAULT);
+    memcpy(out + at, *h, v->second);
+    at += v->second;
+  }
+  p.kernel().copies().process_bytes += total;
+  return p.request(c, f.owner, kPipeWrite, p.scratch_buf(uint32_t(total)), gathered_reply, int64_t(f.object),
+                   f.status_flags, pipe_description(f));
 }
 
 // Starts a transfer. pos: kUseFileOffset, or an explicit offset (p* calls).
@@ -157,6 +196,8 @@ Outcome start(Personality& p, Call& c, bool write, bool vectored, uint64_t pos) 
       if (v->second && !p.mem().translate(v->first, std::min(v->second, kMaxRw), !write))
         return Outcome::error(EFAULT);
     }
+    if (write && (*f)->kind == FileKind::kPipe && count > 1 && total && total <= kPipeBuf)
+      return gathered_write(p, c, **f, total);
   } else {
     if (int64_t(c.ul(2)) < 0 || (!c.wide() && c.ul(2) > 0x7fffffff)) return Outcome::error(EINVAL);
     if (c.ul(2) == 0) return Outcome::done(0);
@@ -225,7 +266,7 @@ Outcome seek(Personality& p, Call& c, int64_t off, int whence, uint64_t result_p
     case SEEK_END:
     case SEEK_DATA:
     case SEEK_HOLE: {
-      if (f.kind == FileKind::kDirectory) return Outcome::error(EINVAL);
+      if (f.kind == FileKind::kDirectory || procfs_owns(f)) return Outcome::error(EINVAL);  // no size to go by
       StorageRequest& r = new_request(p, StorageReqKind::kFstat);
       r.ino = f.ino;
       return send_request(p, c, sized);

@@ -1,8 +1,8 @@
 // fstat, stat, lstat, newfstatat, statx, access, faccessat, faccessat2,
 // readlink, readlinkat, statfs, fstatfs (statfs64/fstatfs64 on riscv32).
 // The owner fills a neutral stat (storage: vfs::Stat in the request; the
-// console: an ObjectStat in the scratch buffer); this file lays it out as the
-// ABI's struct.
+// console and the pipe process, for an anonymous pipe: an ObjectStat in the
+// scratch buffer); this file lays it out as the ABI's struct.
 #include <fcntl.h>
 #include <sys/sysmacros.h>
 
@@ -10,8 +10,10 @@
 
 #include "kernelprocs/console.h"
 #include "kernelprocs/object_stat.h"
+#include "kernelprocs/pipe.h"
 #include "syscalls/abi_structs.h"
 #include "syscalls/path_request.h"
+#include "syscalls/procfs.h"
 
 namespace psx {
 namespace {
@@ -94,7 +96,7 @@ Outcome deliver(Personality& p, Call& c, const ObjectStat& os) {
   return r ? Outcome::done(0) : Outcome::error(r.error().value);
 }
 
-Outcome console_stat_reply(Personality& p, Call& c, const Message& r) {
+Outcome object_stat_reply(Personality& p, Call& c, const Message& r) {
   if (r.arg[0] < 0) return Outcome::done(r.arg[0]);
   ObjectStat os;
   memcpy(&os, p.scratch(), sizeof os);
@@ -109,8 +111,12 @@ Outcome store_stat_reply(Personality& p, Call& c, const Message& r) {
 Outcome stat_fd(Personality& p, Call& c, int fd) {
   FdEntry* e = p.fd(fd);
   if (!e) return Outcome::error(EBADF);
+  if (procfs_owns(*e->file)) return procfs_fstat(p, c, *e->file, object_stat_reply);
   if (e->file->kind == FileKind::kConsole)
-    return p.request(c, e->file->owner, kConsoleStat, p.scratch_buf(sizeof(ObjectStat)), console_stat_reply,
+    return p.request(c, e->file->owner, kConsoleStat, p.scratch_buf(sizeof(ObjectStat)), object_stat_reply,
+                     int64_t(e->file->object));
+  if (e->file->kind == FileKind::kPipe && !e->file->ino)  // a FIFO is the store's inode
+    return p.request(c, e->file->owner, kPipeStat, p.scratch_buf(sizeof(ObjectStat)), object_stat_reply,
                      int64_t(e->file->object));
   StorageRequest& r = new_request(p, StorageReqKind::kFstat);
   r.ino = e->file->ino;
@@ -138,6 +144,7 @@ Outcome stat_at(Personality& p, Call& c, int dirfd, uint64_t path, uint32_t flag
     if (!d) return Outcome::error(d.error().value);
     r.dir = *d;
   }
+  if (auto o = procfs_stat(p, c, r, dirfd, !(flags & AT_SYMLINK_NOFOLLOW), stat_fd, object_stat_reply)) return *o;
   r.follow = !(flags & AT_SYMLINK_NOFOLLOW);
   return send_request(p, c, store_stat_reply);
 }
@@ -157,6 +164,7 @@ Outcome access_at(Personality& p, Call& c, int dirfd, uint64_t path, int mode, u
     if (!d) return Outcome::error(d.error().value);
     r.dir = *d;
   }
+  if (auto o = procfs_access(p, c, r, dirfd, mode, !(flags & AT_SYMLINK_NOFOLLOW))) return *o;
   r.mode = uint32_t(mode);
   r.follow = !(flags & AT_SYMLINK_NOFOLLOW);
   return send_request(p, c);
@@ -171,6 +179,7 @@ Outcome readlink_at(Personality& p, Call& c, int dirfd, uint64_t path, uint64_t 
   if (!p.mem().translate(buf, len, true)) return Outcome::error(EFAULT);
   r.out = p.guest_buf(buf, len);
   r.follow = false;
+  if (auto o = procfs_readlink(p, c, r, dirfd)) return *o;
   return send_request(p, c);
 }
 

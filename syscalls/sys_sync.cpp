@@ -11,8 +11,8 @@ Outcome sync_fd(Personality& p, Call& c, bool data_only) {
   if (!e) return Outcome::error(EBADF);
   if (e->file->kind == FileKind::kConsole)
     return p.request(c, e->file->owner, kConsoleSync, BufRef{}, reply_result, int64_t(e->file->object), data_only);
-  // Character devices have nothing to sync (EINVAL, as Linux).
-  if (e->file->kind == FileKind::kDevice) return Outcome::error(EINVAL);
+  // Character devices and pipes have nothing to sync (EINVAL, as Linux).
+  if (e->file->kind == FileKind::kDevice || e->file->kind == FileKind::kPipe) return Outcome::error(EINVAL);
   new_request(p, StorageReqKind::kSync);
   return send_request(p, c);
 }

@@ -21,7 +21,17 @@ bool valid_clock(int clk) {
   return false;
 }
 
-Outcome woke(Personality&, Call&, const Message&) { return Outcome::done(0); }
+// st[0] = the deadline, st[1] = where the time left goes (0: nowhere), st[2] = the timer.
+Outcome woke(Personality& p, Call& c, const Message& reply) {
+  if (!c.interrupted || reply.src == p.address()) return Outcome::done(0);
+  p.kernel().cancel_timer(c.st[2]);
+  if (c.st[1]) {  // a signal: the time left is written back
+    uint64_t now = Kernel::now_ns(), left = c.st[0] > now ? c.st[0] - now : 0;
+    abi::Timespec ts{int64_t(left / 1'000'000'000), int64_t(left % 1'000'000'000)};
+    if (auto h = p.mem().translate(c.st[1], sizeof ts, true)) memcpy(*h, &ts, sizeof ts);
+  }
+  return Outcome::error(EINTR);
+}
 
 // Park until CLOCK_MONOTONIC reaches deadline.
 Outcome sleep_until(Personality& p, Call& c, uint64_t deadline) {
@@ -31,7 +41,8 @@ Outcome sleep_until(Personality& p, Call& c, uint64_t deadline) {
   m.src = p.address();
   m.flags = kMsgReply;
   m.tag = c.wait_tag;
-  p.kernel().add_timer(deadline, m);
+  c.st[0] = deadline;
+  c.st[2] = p.kernel().add_timer(deadline, m);
   return o;
 }
 
@@ -94,6 +105,7 @@ Outcome sys_time(Personality& p, Call& c) {
 Outcome sys_nanosleep(Personality& p, Call& c) {
   auto ts = read_timespec(p, c.ptr(0));
   if (!ts) return Outcome::error(ts.error().value);
+  c.st[1] = c.ptr(1);
   return sleep_until(p, c, Kernel::now_ns() + to_ns(*ts));
 }
 
@@ -111,6 +123,8 @@ Outcome sys_clock_nanosleep(Personality& p, Call& c) {
     clock_gettime(clockid_t(clk), &cnow);
     uint64_t target = to_ns(*ts), cur = uint64_t(cnow.tv_sec) * 1'000'000'000u + uint64_t(cnow.tv_nsec);
     deadline = now + (target > cur ? target - cur : 0);
+  } else {
+    c.st[1] = c.ptr(3);  // the time left, if a signal interrupts
   }
   return sleep_until(p, c, deadline);
 }

@@ -4,19 +4,23 @@
  * source, built for x86-64 and riscv32; run natively, under psx (each trap
  * mode), under qemu-riscv32 and under the ptrace interceptor.
  *
- *   syscall_ops [-t BUDGET_MS] [-r REPS] [-n ITERATIONS] DIR [OP...]
+ *   syscall_ops [-t BUDGET_MS] [-r REPS] [-n ITERATIONS] [-x PROGRAM] DIR [OP...]
  *
  * DIR is a writable directory (the store's /tmp/... under psx, a host
  * directory natively); the program makes its files there before timing.
+ * PROGRAM is what fork_exec_wait executes (exec_target, as this road sees
+ * it: a host path natively, a store path under psx).
  * -n fixes the iteration count (one repetition, no warm-up: `psx bench`
  * counts copied bytes by running two counts and taking the difference);
  * otherwise the count is calibrated so that one repetition lasts about
  * BUDGET_MS, and the figure is the median of REPS repetitions after one
  * warm-up. Output, one line per operation (machine-readable, stdout):
- *   op=NAME ns=NS_PER_CALL iters=N reps=R calls=TOTAL_CALLS_MADE
+ *   op=NAME ns=NS_PER_ITERATION iters=N reps=R calls=TOTAL_ITERATIONS_MADE
+ * (an iteration is one call, or one fork, or one ping-pong round trip)
  *   op=NAME unavailable=REASON
  * An operation the road cannot do yet (fork and pipes before issue 5) is
- * reported unavailable with the errno text, never faked.                   */
+ * reported unavailable with the errno's name and text, never faked. The
+ * process operations are in process_ops.h.                                 */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,7 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "process_ops.h"
 #include "timing.h"
+#include "why.h"
 
 #define FILE_SIZE (64 * 1024) /* pread/pwrite cycle over 16 pages */
 #define MAX_REPS 64
@@ -35,13 +41,6 @@
 static char g_data[256], g_scratch[256];
 static int g_zero = -1, g_null = -1, g_rfd = -1, g_wfd = -1;
 static char g_buf[4096];
-static char g_why[160]; /* why an operation cannot run here */
-
-
-static void fail(const char* what) {
-  snprintf(g_why, sizeof g_why, "%s: %s", what, strerror(errno));
-}
-
 /* Each operation runs n iterations and returns 0, or -1 with g_why set. */
 typedef int (*op_fn)(long n);
 
@@ -91,60 +90,25 @@ static int op_pwrite(long n) {
   return 0;
 }
 
-/* One child answers each byte with a byte: n round trips of 1 byte. */
-static int op_pipe_pingpong(long n) {
-  int to_child[2], to_parent[2];
-  if (pipe(to_child) != 0) return fail("pipe"), -1;
-  if (pipe(to_parent) != 0) {
-    fail("pipe");
-    close(to_child[0]);
-    close(to_child[1]);
-    return -1;
-  }
-  pid_t pid = fork();
-  if (pid < 0) {
-    fail("fork");
-    close(to_child[0]), close(to_child[1]), close(to_parent[0]), close(to_parent[1]);
-    return -1;
-  }
-  if (pid == 0) {
-    char c;
-    close(to_child[1]);
-    close(to_parent[0]);
-    while (read(to_child[0], &c, 1) == 1)
-      if (write(to_parent[1], &c, 1) != 1) break;
-    _exit(0);
-  }
-  close(to_child[0]);
-  close(to_parent[1]);
-  int rc = 0;
-  char c = 'x';
-  for (long i = 0; i < n && rc == 0; i++)
-    if (write(to_child[1], &c, 1) != 1 || read(to_parent[0], &c, 1) != 1) rc = (fail("pipe round trip"), -1);
-  close(to_child[1]); /* the child sees end of file and exits */
-  close(to_parent[0]);
-  waitpid(pid, NULL, 0);
-  return rc;
-}
-
-static int op_fork_wait(long n) {
-  for (long i = 0; i < n; i++) {
-    pid_t pid = fork();
-    if (pid < 0) return fail("fork"), -1;
-    if (pid == 0) _exit(0);
-    int status;
-    if (waitpid(pid, &status, 0) != pid) return fail("waitpid"), -1;
-  }
-  return 0;
-}
-
+/* start, when there is one, runs before the op's first timed batch and stop
+   after its last: what they do (the ping-pong's echo child) is not timed. */
 static const struct {
   const char* name;
   op_fn fn;
+  int (*start)(void);
+  void (*stop)(void);
 } kOps[] = {
-    {"getppid", op_getppid},     {"read_zero_1", op_read_zero}, {"write_null_4k", op_write_null},
-    {"stat", op_stat},           {"open_close", op_open_close}, {"pread_4k", op_pread},
-    {"pwrite_4k", op_pwrite},    {"pipe_pingpong_1", op_pipe_pingpong}, {"fork_exit_wait", op_fork_wait},
+    {"getppid", op_getppid},
+    {"read_zero_1", op_read_zero},
+    {"write_null_4k", op_write_null},
+    {"stat", op_stat},
+    {"open_close", op_open_close},
+    {"pread_4k", op_pread},
+    {"pwrite_4k", op_pwrite},
+    {"pipe_pingpong_1", op_pipe_pingpong, echo_start_1, echo_stop},
+    {"pipe_pingpong_64k", op_pipe_pingpong, echo_start_big, echo_stop},
+    {"fork_exit_wait", op_fork_wait},
+    {"fork_exec_wait", op_fork_exec_wait},
 };
 #define NOPS (sizeof kOps / sizeof kOps[0])
 
@@ -178,7 +142,7 @@ static long long timed(op_fn fn, long n) {
   return now_ns() - t0;
 }
 
-static void run_op(int k, long fixed_n, long budget_ns, int reps) {
+static void measure_op(int k, long fixed_n, long budget_ns, int reps) {
   op_fn fn = kOps[k].fn;
   const char* name = kOps[k].name;
   long long calls = 0;
@@ -213,6 +177,16 @@ unavailable:
   fflush(stdout);
 }
 
+static void run_op(int k, long fixed_n, long budget_ns, int reps) {
+  if (kOps[k].start && kOps[k].start() != 0) {
+    printf("op=%s unavailable=%s\n", kOps[k].name, g_why);
+    fflush(stdout);
+    return;
+  }
+  measure_op(k, fixed_n, budget_ns, reps);
+  if (kOps[k].stop) kOps[k].stop();
+}
+
 int main(int argc, char** argv) {
   long budget_ms = 20, fixed_n = 0;
   int reps = 5, i = 1;
@@ -220,10 +194,11 @@ int main(int argc, char** argv) {
     if (!strcmp(argv[i], "-t")) budget_ms = atol(argv[i + 1]);
     else if (!strcmp(argv[i], "-r")) reps = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "-n")) fixed_n = atol(argv[i + 1]);
+    else if (!strcmp(argv[i], "-x")) g_exec_target = argv[i + 1];
     else break;
   }
   if (i >= argc || budget_ms < 1 || reps < 1 || reps > MAX_REPS || fixed_n < 0) {
-    fprintf(stderr, "usage: syscall_ops [-t BUDGET_MS] [-r REPS] [-n ITERATIONS] DIR [OP...]\n");
+    fprintf(stderr, "usage: syscall_ops [-t BUDGET_MS] [-r REPS] [-n ITERATIONS] [-x PROGRAM] DIR [OP...]\n");
     return 2;
   }
   if (fixed_n) reps = 1;

@@ -38,8 +38,14 @@ const std::vector<Operation>& all_ops() {
       {"open_close", "open+close file"},
       {"pread_4k", "pread 4 KiB file (cached)"},
       {"pwrite_4k", "pwrite 4 KiB file"},
-      {"pipe_pingpong_1", "pipe ping-pong 1 B"},
-      {"fork_exit_wait", "fork+exit+wait"},
+      // One round trip each: parent -> forked child -> parent through two
+      // pipes (the child is forked before timing); 64 KiB moves whole each way.
+      {"pipe_pingpong_1", "pipe ping-pong 1 B", true},
+      {"pipe_pingpong_64k", "pipe ping-pong 64 KiB", true},
+      // One child each: forked, then _exit(0) or execve of exec_target (a
+      // static musl program that returns 0), then waited for.
+      {"fork_exit_wait", "fork+exit+wait", true},
+      {"fork_exec_wait", "fork+execve+wait", true},
   };
   return ops;
 }
@@ -87,6 +93,8 @@ Tools locate_tools(const std::string& build_override) {
   if (!executable(t.psx)) t.psx = t.build + "/bin/psx";
   t.guest = t.build + "/guests/syscall_ops";
   t.guest_rv32 = t.build + "/guests/syscall_ops.rv32";
+  t.exec_target = t.build + "/guests/exec_target";
+  t.exec_target_rv32 = t.build + "/guests/exec_target.rv32";
   t.qemu = on_path("qemu-riscv32");
   t.ptrace = t.build + "/bench/ptrace/psx_bench_ptrace";
   t.transport = t.build + "/bench/kernelprocs/psx_bench_transport";
@@ -143,12 +151,26 @@ Invocation invocation(const Path& p, const Tools& t, const std::string& store, c
   } else {
     inv.unavailable = "unknown path";
   }
+  // fork_exec_wait's program: the host's file where the guest runs on the
+  // host kernel, the copy psx bench imports into its store under psx.
+  const bool rv32 = p.id == "rv32" || p.id == "qemu";
+  const std::string& host_file = rv32 ? t.exec_target_rv32 : t.exec_target;
+  if (!executable(host_file)) {
+    inv.no_exec = "exec_target was not built (" + host_file + ")";
+  } else if (p.counts_copies) {
+    inv.exec_target = std::string(kStoreExecDir) + "/" + host_file.substr(host_file.rfind('/') + 1);
+  } else if (p.id != "qemu") {
+    inv.exec_target = host_file;
+  }
   return inv;
 }
 
 std::string not_on_path(const Path& p, const Operation& op) {
   if (p.id == "local" && op.id != "getppid")
     return "no fast path for this call: only identity calls and clocks are answered in the guest host process";
+  if (p.id == "qemu" && op.id == "fork_exec_wait")
+    return "qemu-riscv32 passes execve to the host kernel, which cannot run a riscv32 program without a binfmt_misc "
+           "handler for it (none is assumed)";
   return "";
 }
 

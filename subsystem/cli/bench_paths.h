@@ -14,6 +14,8 @@ struct Tools {
   std::string psx;        // bin/psx
   std::string guest;      // guests/syscall_ops (x86-64)
   std::string guest_rv32; // guests/syscall_ops.rv32
+  std::string exec_target;       // guests/exec_target: what fork_exec_wait executes
+  std::string exec_target_rv32;  // guests/exec_target.rv32
   std::string qemu;       // qemu-riscv32 on PATH
   std::string ptrace;     // bench/ptrace/psx_bench_ptrace
   std::string transport;  // bench/kernelprocs/psx_bench_transport
@@ -24,6 +26,10 @@ Tools locate_tools(const std::string& build_override);
 const std::vector<Path>& all_paths();
 const std::vector<Operation>& all_ops();
 
+// Where psx bench puts the exec targets in its store (psx paths execute
+// from the store, as every guest does).
+inline constexpr const char* kStoreExecDir = "/psx-bench";
+
 // How a path runs: the command before the guest's own arguments, the guest
 // directory (in the store for psx paths, on the host otherwise), or why the
 // path cannot run here (a missing tool). `psx_stats` adds --stats for psx.
@@ -31,6 +37,8 @@ struct Invocation {
   std::vector<std::string> argv;  // ends with the guest binary
   std::string dir;                // the guest's DIR argument
   std::string unavailable;
+  std::string exec_target;        // fork_exec_wait's program as the guest sees it (-x)
+  std::string no_exec;            // why there is none (exec_target empty)
 };
 Invocation invocation(const Path& p, const Tools& t, const std::string& store, const std::string& host_tmp,
                       bool psx_stats);

@@ -22,6 +22,9 @@ struct Path {
 struct Operation {
   std::string id;     // the guest's name for it (syscall_ops OP)
   std::string label;  // the row heading
+  // Forks or uses pipes (issue 5): run in a guest run of its own, so that a
+  // road where these hang or crash cannot take the other rows with it.
+  bool processes = false;
 };
 
 // Bytes psx copied per operation, and which roads its calls took (from

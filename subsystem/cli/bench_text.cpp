@@ -22,8 +22,10 @@ std::string format_ratio(double r) {
 }
 
 std::string format_bytes(double b) {
+  // Per-op figures are differences over 2N calls: 2.9999 is 3, as it is for
+  // the path beside it (the cell merges paths that agree).
   char buf[32];
-  snprintf(buf, sizeof buf, b == std::floor(b) || b >= 100 ? "%.0f" : "%.1f", b);
+  snprintf(buf, sizeof buf, std::fabs(b - std::round(b)) < 0.05 || b >= 100 ? "%.0f" : "%.1f", b);
   return buf;
 }
 
@@ -166,7 +168,8 @@ std::string text_report(const Report& r) {
     o << "note: the load average exceeded the " << r.machine.cores
       << " cores when the run began: the channel's spinning sides compete with other work, so psx paths read slow\n";
   o << "repetitions: " << r.repetitions << " runs per path, paths interleaved; each figure is the median over the runs "
-    << "of the guest's own median of its timed loops (~" << r.budget_ms << " ms each), per call; ratio = path / host\n\n";
+    << "of the guest's own median of its timed loops (~" << r.budget_ms << " ms each), per call (fork rows: per "
+       "child; ping-pongs: per round trip); ratio = path / host\n\n";
 
   o << "| operation |";
   for (const Path& p : r.paths) o << " " << p.label << " |";

@@ -17,6 +17,7 @@
 #include "kernelprocs/storage_process.h"
 #include "subsystem/cli/store_path.h"
 #include "kernelprocs/kernel.h"
+#include "kernelprocs/pipe.h"
 #include "kernelprocs/proc.h"
 #include "subsystem/cli/commands.h"
 #include "subsystem/host_signals.h"
@@ -208,10 +209,12 @@ int run_main(int argc, char** argv) {
     Proc proc;
     Console console;
     Device device;
+    PipeProcess pipes;
     StorageProcess storage(std::move(*store), kernel);
     kernel.attach(Proc::kAddress, &proc);
     kernel.attach(Console::kAddress, &console);
     kernel.attach(Device::kAddress, &device);
+    kernel.attach(PipeProcess::kAddress, &pipes);
     kernel.attach(StorageProcess::kAddress, &storage);
     Subsystem subsystem(kernel, proc);
     HostSignals host_signals(kernel, subsystem);

@@ -18,7 +18,7 @@ bool GuestMap::add(uint64_t lo, uint64_t hi, uint32_t prot) {
   return true;
 }
 
-void GuestMap::remove(uint64_t lo, uint64_t hi) {
+void GuestMap::remove_unlocked(uint64_t lo, uint64_t hi) {
   for (uint32_t i = 0; i < n_;) {
     Piece& p = p_[i];
     if (p.hi <= lo || p.lo >= hi) {
@@ -33,12 +33,25 @@ void GuestMap::remove(uint64_t lo, uint64_t hi) {
   }
 }
 
-void GuestMap::set(uint64_t lo, uint64_t hi, uint32_t prot) {
-  remove(lo, hi);
+void GuestMap::set_unlocked(uint64_t lo, uint64_t hi, uint32_t prot) {
+  remove_unlocked(lo, hi);
   add(lo, hi, prot);
 }
 
+void GuestMap::remove(uint64_t lo, uint64_t hi) {
+  lock();
+  remove_unlocked(lo, hi);
+  unlock();
+}
+
+void GuestMap::set(uint64_t lo, uint64_t hi, uint32_t prot) {
+  lock();
+  set_unlocked(lo, hi, prot);
+  unlock();
+}
+
 void GuestMap::protect(uint64_t lo, uint64_t hi, uint32_t prot) {
+  lock();
   // Collect the mapped parts of [lo, hi) first: set() reorders the table.
   uint64_t parts[kMax][2];
   uint32_t k = 0;
@@ -50,16 +63,23 @@ void GuestMap::protect(uint64_t lo, uint64_t hi, uint32_t prot) {
       k++;
     }
   }
-  for (uint32_t i = 0; i < k; i++) set(parts[i][0], parts[i][1], prot);
+  for (uint32_t i = 0; i < k; i++) set_unlocked(parts[i][0], parts[i][1], prot);
+  unlock();
 }
 
 bool GuestMap::writable(uint64_t addr, uint64_t len) const {
-  if (lost_) return false;
   uint64_t end = addr + len;
   if (end < addr) return false;
-  for (uint32_t i = 0; i < n_; i++)
-    if (p_[i].lo <= addr && end <= p_[i].hi) return p_[i].prot & kProtWrite;
-  return false;
+  lock();
+  bool ok = false;
+  if (!lost_)
+    for (uint32_t i = 0; i < n_; i++)
+      if (p_[i].lo <= addr && end <= p_[i].hi) {
+        ok = p_[i].prot & kProtWrite;
+        break;
+      }
+  unlock();
+  return ok;
 }
 
 }  // namespace psx::shim

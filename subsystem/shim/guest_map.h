@@ -9,6 +9,8 @@
 
 namespace psx::shim {
 
+// Threads of the guest share it: every method holds a small spin lock (the
+// sections are a few dozen loads; no thread sleeps holding it).
 class GuestMap {
  public:
   static constexpr uint32_t kMax = 128;
@@ -25,6 +27,13 @@ class GuestMap {
     uint32_t prot;
   };
   bool add(uint64_t lo, uint64_t hi, uint32_t prot);
+  void remove_unlocked(uint64_t lo, uint64_t hi);
+  void set_unlocked(uint64_t lo, uint64_t hi, uint32_t prot);
+  void lock() const {
+    while (__atomic_exchange_n(&lock_, 1, __ATOMIC_ACQUIRE)) __builtin_ia32_pause();
+  }
+  void unlock() const { __atomic_store_n(&lock_, 0, __ATOMIC_RELEASE); }
+  mutable int lock_ = 0;
   Piece p_[kMax];
   uint32_t n_ = 0;
   bool lost_ = false;

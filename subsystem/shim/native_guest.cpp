@@ -44,8 +44,8 @@ void map_shim_part(const shim::ShimSetup& s, uint64_t va, uint64_t len, int prot
 
 }  // namespace
 
-void run_native_guest(const BootInfo& boot, int memory_fd, int channel_fd, int doorbell_fd, uint32_t tid,
-                      const shim::ShimSetup& setup) {
+void run_native_guest(const BootInfo& boot, int memory_fd, int channel_fd, int doorbell_fd, int control_fd,
+                      uint32_t tid, const shim::ShimSetup& setup) {
   ChannelShared* ch = map_channel(channel_fd);
   if (!ch || ch->magic != kChannelMagic) fail_start("channel");
   for (uint32_t i = 0; i < boot.nregions; i++) {
@@ -63,10 +63,13 @@ void run_native_guest(const BootInfo& boot, int memory_fd, int channel_fd, int d
     shim::g_state.identity = reinterpret_cast<const shim::Identity*>(setup.identity_va);
     shim::g_state.counters = reinterpret_cast<shim::Counters*>(setup.counters_va);
   }
-  // Stubs find the shim stack at %gs:0. Set even without stubs: harmless.
-  shim::g_state.thread.stack_top = setup.stack_len ? setup.stack_va + setup.stack_len : 0;
-  if (syscall(SYS_arch_prctl, 0x1001 /*ARCH_SET_GS*/, &shim::g_state.thread) != 0)
-    fail_start("arch_prctl(ARCH_SET_GS)");
+  // Stubs find the shim stack at %gs:0 and the block itself at %gs:8. Set
+  // even without stubs: harmless.
+  shim::ThreadBlock* tb = &shim::g_state.main_thread;
+  tb->self = tb;
+  tb->stack_top = setup.stack_len ? setup.stack_va + setup.stack_len : 0;
+  tb->stack_lo = setup.stack_len ? setup.stack_va : 0;
+  if (syscall(SYS_arch_prctl, 0x1001 /*ARCH_SET_GS*/, tb) != 0) fail_start("arch_prctl(ARCH_SET_GS)");
   shim::g_state.vdso = shim::find_vdso_clock();
   // The handler runs on its own stack: the guest's may be small or in use.
   const size_t kAltStack = 256 * 1024;
@@ -87,18 +90,29 @@ void run_native_guest(const BootInfo& boot, int memory_fd, int channel_fd, int d
   } act = {reinterpret_cast<void*>(&shim::psx_sigsys_handler), SA_SIGINFO | SA_ONSTACK | 0x04000000 /*SA_RESTORER*/,
            reinterpret_cast<void*>(&psx_sigreturn_restorer), ~0ul};
   if (syscall(SYS_rt_sigaction, SIGSYS, &act, nullptr, 8) != 0) fail_start("SIGSYS handler");
+  // The kernel host's nudge when a guest signal waits for a thread running its own code.
+  act.handler = reinterpret_cast<void*>(&shim::psx_wake_handler);
+  act.flags |= SA_RESTART;
+  if (syscall(SYS_rt_sigaction, kWakeSignal, &act, nullptr, 8) != 0) fail_start("wake signal handler");
+  // CPU faults in guest code become the guest's signals.
+  act.handler = reinterpret_cast<void*>(&shim::psx_fault_handler);
+  act.flags &= ~unsigned(SA_RESTART);
+  for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP})
+    if (syscall(SYS_rt_sigaction, sig, &act, nullptr, 8) != 0) fail_start("fault handlers");
 
-  shim::g_state.channel = ch;
-  shim::g_state.doorbell_fd = doorbell_fd;
   shim::g_state.memory_fd = memory_fd;
-  shim::g_state.tid = tid;
-  shim::g_state.next_tag = 0;
-  shim::g_state.selector = 0;  // SYSCALL_DISPATCH_FILTER_ALLOW until the jump
-  uintptr_t lo = reinterpret_cast<uintptr_t>(psx_sud_allowed_start);
-  uintptr_t len = reinterpret_cast<uintptr_t>(psx_sud_allowed_end) - lo;
-  if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, lo, len, &shim::g_state.selector) != 0)
-    fail_start("Syscall User Dispatch (needs Linux 5.11 or later)");
-  psx_enter_guest(boot.entry, boot.sp, &shim::g_state.selector);
+  shim::g_state.kernel_host = int32_t(getppid());
+  tb->alt_sp = uint64_t(alt);
+  tb->alt_size = kAltStack;
+  tb->channel = ch;
+  tb->doorbell_fd = doorbell_fd;
+  tb->control_fd = control_fd;
+  tb->tid = tid;
+  tb->next_tag = 0;
+  __atomic_store_n(&ch->host_tid, int32_t(syscall(SYS_gettid)), __ATOMIC_RELEASE);
+  tb->selector = 0;  // SYSCALL_DISPATCH_FILTER_ALLOW until the jump
+  if (!shim::arm_dispatch(tb)) fail_start("Syscall User Dispatch (needs Linux 5.11 or later)");
+  psx_enter_guest(boot.entry, boot.sp, &tb->selector);
 }
 
 }  // namespace psx

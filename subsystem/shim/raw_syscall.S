@@ -33,6 +33,54 @@ psx_sigreturn_restorer:
     hlt
     .size psx_sigreturn_restorer, .-psx_sigreturn_restorer
 
+// long psx_clone_thread(long flags, void* stack, long tls, void* arg)
+// A new host thread on `stack` that calls psx_thread_start(arg); the caller
+// gets the new thread's host tid or -errno.
+    .globl psx_clone_thread
+    .hidden psx_clone_thread
+    .type psx_clone_thread,@function
+psx_clone_thread:
+    mov %rcx, %r9          // arg (kept in the child: clone copies the registers)
+    mov %rdx, %r8          // tls
+    xor %edx, %edx         // parent_tid
+    xor %r10d, %r10d       // child_tid
+    mov $56, %eax          // clone
+    syscall
+    test %rax, %rax
+    jnz 1f
+    mov %r9, %rdi
+    and $-16, %rsp
+    call psx_thread_start
+    hlt
+1:  ret
+    .size psx_clone_thread, .-psx_clone_thread
+
+// void psx_enter_context(void* uc): rt_sigreturn through a frame built in
+// place (the kernel finds the ucontext at rsp).
+    .globl psx_enter_context
+    .hidden psx_enter_context
+    .type psx_enter_context,@function
+psx_enter_context:
+    mov %rdi, %rsp
+    mov $15, %eax
+    syscall
+    hlt
+    .size psx_enter_context, .-psx_enter_context
+
+// void psx_thread_exit(uint64_t base, uint64_t len): unmaps the thread's own
+// stacks and ends it, touching no stack after the unmap.
+    .globl psx_thread_exit
+    .hidden psx_thread_exit
+    .type psx_thread_exit,@function
+psx_thread_exit:
+    mov $11, %eax          // munmap
+    syscall
+    xor %edi, %edi
+    mov $60, %eax          // exit (this thread)
+    syscall
+    hlt
+    .size psx_thread_exit, .-psx_thread_exit
+
     .globl psx_sud_allowed_end
     .hidden psx_sud_allowed_end
 psx_sud_allowed_end:

@@ -23,11 +23,9 @@
 
 namespace psx::shim {
 
-namespace {
+long sys(long nr, long a, long b, long c, long d, long e, long f) { return psx_raw_syscall(nr, a, b, c, d, e, f); }
 
-long sys(long nr, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0) {
-  return psx_raw_syscall(nr, a, b, c, d, e, f);
-}
+namespace {
 
 bool shared_clock(long clk) {
   switch (clk) {
@@ -42,9 +40,10 @@ bool shared_clock(long clk) {
 // kernel host's answer too, instead of trapping inside the shim.
 template <typename F>
 long with_selector_open(F f) {
-  g_state.selector = 0;
+  ThreadBlock* tb = current();
+  tb->selector = 0;
   long r = f();
-  g_state.selector = 1;
+  tb->selector = 1;
   return r;
 }
 
@@ -55,7 +54,7 @@ bool answer_locally(long nr, const uint64_t* a, long* result) {
   switch (nr) {
     case SYS_getpid: *result = id->pid; return true;
     case SYS_getppid: *result = id->ppid; return true;
-    case SYS_gettid: *result = id->tid; return true;
+    case SYS_gettid: *result = current()->tid; return true;
     case SYS_getuid: *result = id->uid; return true;
     case SYS_geteuid: *result = id->euid; return true;
     case SYS_getgid: *result = id->gid; return true;
@@ -102,7 +101,7 @@ bool answer_locally(long nr, const uint64_t* a, long* result) {
   __builtin_unreachable();
 }
 
-void perform_action(const Completion& c) {
+void perform_action(ThreadBlock* tb, const Completion& c) {
   switch (c.action) {
     case Action::kNone:
       return;
@@ -146,6 +145,15 @@ void perform_action(const Completion& c) {
     case Action::kExit:
       sys(SYS_exit_group, long(c.a[0]));
       __builtin_unreachable();
+    case Action::kExitThread:
+      // The thread's channel and stacks go with it; the first thread's
+      // stacks are the process's own.
+      sys(SYS_munmap, long(tb->channel), long(sizeof(ChannelShared)));
+      sys(SYS_close, tb->doorbell_fd);
+      sys(SYS_close, tb->control_fd);
+      if (tb->area) psx_thread_exit(tb->area, tb->area_len);
+      sys(SYS_exit, 0);
+      __builtin_unreachable();
     case Action::kKillSelf: {
       long sig = long(c.a[0]);
       // Default disposition, unblocked, then raise it: the host process ends
@@ -160,11 +168,15 @@ void perform_action(const Completion& c) {
       sys(SYS_exit_group, 128 + sig);
       __builtin_unreachable();
     }
+    case Action::kFork:
+    case Action::kCloneThread:
+    case Action::kSignal:
+      die("a completion that needs the registers reached the register-less road");
   }
   die("unknown action from the kernel host");
 }
 
-long forward_call(long nr, const uint64_t* args, Road road) {
+Completion call(ThreadBlock* tb, long nr, const uint64_t* args, Road road) {
   if (Counters* k = g_state.counters) {
     if (road == Road::kSud) k->sud++;
     else k->rewritten++;
@@ -172,23 +184,71 @@ long forward_call(long nr, const uint64_t* args, Road road) {
   long local;
   if (answer_locally(nr, args, &local)) {
     if (g_state.counters) g_state.counters->local++;
-    return local;
+    Completion c{};
+    c.result = local;
+    return c;
   }
   Frame f;
-  f.tag = ++g_state.next_tag;
+  f.tag = ++tb->next_tag;
   f.abi = Abi::kLinuxX86_64;
   f.flags = 0;
   f.nr = int32_t(nr);
-  f.tid = g_state.tid;
+  f.tid = tb->tid;
   for (int i = 0; i < 6; i++) f.args[i] = args[i];
-  Completion c = channel_call(g_state.channel, g_state.doorbell_fd, f, psx_raw_syscall);
+  Completion c = channel_call(tb->channel, tb->doorbell_fd, f, psx_raw_syscall);
   if (c.tag != f.tag) die("completion does not match the frame");
-  perform_action(c);
-  return long(c.result);
+  return c;
 }
+
+Completion psx_call(ThreadBlock* tb, int32_t what, uint64_t a0) {
+  Frame f{};
+  f.tag = ++tb->next_tag;
+  f.abi = Abi::kLinuxX86_64;
+  f.flags = kFramePsx;
+  f.nr = what;
+  f.tid = tb->tid;
+  f.args[0] = a0;
+  Completion c = channel_call(tb->channel, tb->doorbell_fd, f, psx_raw_syscall);
+  if (c.tag != f.tag) die("completion does not match the frame");
+  return c;
+}
+
+namespace {
+// Calls whose completion needs every register: they take the SIGSYS road.
+bool needs_registers(long nr) {
+  return nr == SYS_rt_sigreturn || nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone;
+}
+bool register_action(Action a) { return a == Action::kFork || a == Action::kCloneThread || a == Action::kSignal; }
+}  // namespace
 
 }  // namespace psx::shim
 
-extern "C" long psx_stub_syscall(long nr, const uint64_t* args) {
-  return psx::shim::forward_call(nr, args, psx::shim::Road::kRewritten);
+// args[6] = rflags, args[7] = the resume address, args[8] = the guest's rsp
+// (stub_entry.S pushed them there and pops them back).
+extern "C" long psx_stub_syscall(long nr, uint64_t* args) {
+  using namespace psx::shim;
+  ThreadBlock* tb = current();
+  tb->in_shim = 1;
+  long result;
+  if (needs_registers(nr)) {
+    tb->bounce = kBounceCall;
+    tb->bounce_nr = nr;
+    for (int i = 0; i < 6; i++) tb->bounce_args[i] = args[i];
+  } else {
+    psx::Completion c = call(tb, nr, args, Road::kRewritten);
+    if (!register_action(c.action)) {
+      perform_action(tb, c);
+      tb->in_shim = 0;
+      return long(c.result);
+    }
+    tb->bounce = kBounceCompletion;
+    tb->bounce_nr = nr;
+    tb->bounce_completion = c;
+  }
+  // Resume at the pad instead: it traps, and the SIGSYS road takes over.
+  tb->bounce_resume = args[7];
+  args[7] = uint64_t(psx_bounce_pad);
+  result = kBounceNr;
+  tb->in_shim = 0;
+  return result;
 }

@@ -43,4 +43,16 @@ psx_stub_entry:
     jmp *%rcx
     .size psx_stub_entry, .-psx_stub_entry
 
+// psx_bounce_pad: where a stub resumes when its call needs the guest's whole
+// register set (shim.h). Outside the allowed range, so this `syscall` (with
+// rax = kBounceNr) traps into the SIGSYS handler with every guest register.
+    .globl psx_bounce_pad
+    .hidden psx_bounce_pad
+    .globl psx_bounce_pad_end
+    .hidden psx_bounce_pad_end
+psx_bounce_pad:
+    syscall
+psx_bounce_pad_end:
+    ud2
+
     .section .note.GNU-stack,"",@progbits

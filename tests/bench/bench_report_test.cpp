@@ -40,8 +40,9 @@ struct QuickRun {
 };
 
 const std::set<std::string> kPaths = {"host", "sud", "rewrite", "local", "rv32", "qemu", "ptrace"};
-const std::set<std::string> kOps = {"getppid",   "read_zero_1", "write_null_4k",   "stat",          "open_close",
-                                    "pread_4k", "pwrite_4k",   "pipe_pingpong_1", "fork_exit_wait"};
+const std::set<std::string> kOps = {"getppid",         "read_zero_1",       "write_null_4k",  "stat",
+                                    "open_close",      "pread_4k",          "pwrite_4k",      "pipe_pingpong_1",
+                                    "pipe_pingpong_64k", "fork_exit_wait", "fork_exec_wait"};
 
 void names_the_machine_and_the_repetitions(const QuickRun& q) {
   const JsonValue& json = q.json;

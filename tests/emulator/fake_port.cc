@@ -1,11 +1,15 @@
 #include "tests/emulator/fake_port.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <atomic>
+#include <thread>
 
 namespace psx::emu::test {
 namespace {
@@ -49,13 +53,45 @@ class FakeKernel final : public SyscallPort {
     send(out_, kFrame, &f, sizeof f);
     Completion c{};
     c.tag = f.tag;
-    if (f.flags & kFrameFault) {  // default action of every fault signal
-      c.action = Action::kKillSelf;
+    const uint64_t* a = f.args;
+    if (f.flags & kFrameFault) {
+      if (fault_handler_) return signal(c, f.nr, int(a[2]), a[0], fault_handler_, false);
+      c.action = Action::kKillSelf;  // default action of every fault signal
       c.a[0] = uint64_t(f.nr);
       return c;
     }
-    const uint64_t* a = f.args;
+    if (f.flags & kFramePsx) {
+      if (f.nr == kPsxForkDone) c.result = int64_t(a[0]);  // the port could not fork: its error
+      if (f.nr == kPsxSignalCheck && wake_handler_ && woken_) {
+        wake_handler_ = 0;
+        return signal(c, SIGUSR1, 0, 0, wake_va_, false);
+      }
+      return c;
+    }
     switch (f.nr) {
+      case kNrTestFaultHandler: fault_handler_ = uint32_t(a[0]); break;
+      case kNrTestInterrupted:
+        if (interrupted_++) {
+          c.result = int64_t(a[0]) + 1;
+          break;
+        }
+        c.result = -EINTR;
+        return signal(c, SIGALRM, 0x80, 0, uint32_t(a[2]), a[1] != 0);
+      case kNrTestWakeLater: {
+        wake_handler_ = wake_va_ = uint32_t(a[0]);
+        pid_t tid = pid_t(syscall(SYS_gettid));
+        std::thread([this, tid] {
+          usleep(20000);
+          woken_ = true;
+          syscall(SYS_tgkill, getpid(), tid, kWakeSignal);
+        }).detach();
+        break;
+      }
+      case 139: break;  // rt_sigreturn: the frame (and its mask) is recorded
+      case 220:         // clone: fork, which the fake port cannot do
+        c.action = Action::kFork;
+        c.a[0] = 5;
+        break;
       case 64:  // write
         c.result = guest_write(a[1], a[2]);
         break;
@@ -123,6 +159,21 @@ class FakeKernel final : public SyscallPort {
   }
 
  private:
+  SignalDelivery signal_delivery() override { return delivery_; }
+
+  // Action::kSignal for `sig` with the delivery block Linux's would hold.
+  Completion signal(Completion& c, int sig, int code, uint64_t addr, uint32_t handler, bool restart) {
+    delivery_ = SignalDelivery{};
+    delivery_.handler = handler;
+    delivery_.saved_mask = kFakeSavedMask;
+    delivery_.restart = restart;
+    int32_t words[4] = {sig, 0, code, int32_t(addr)};  // riscv32 siginfo: signo, errno, code, addr
+    memcpy(delivery_.siginfo, words, sizeof words);
+    c.action = Action::kSignal;
+    c.a[0] = uint64_t(sig);
+    return c;
+  }
+
   static Completion fail(Completion& c, int err) {
     c.result = -err;
     c.action = Action::kNone;
@@ -159,6 +210,10 @@ class FakeKernel final : public SyscallPort {
   std::string read_data_;
   std::vector<Mapping> maps_;
   uint64_t next_va_ = 0x60000000;
+  uint32_t fault_handler_ = 0, wake_handler_ = 0, wake_va_ = 0;
+  int interrupted_ = 0;
+  std::atomic<bool> woken_{false};
+  SignalDelivery delivery_{};
 };
 
 }  // namespace

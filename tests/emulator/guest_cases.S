@@ -157,6 +157,126 @@ t_fencei:
         li a7, 93
         ecall
 
+# Signals. Test-only calls of the fake kernel host (fake_port.h): 1001
+# installs a handler for faults (a0), 1002 answers -EINTR with SIGALRM for
+# handler a2 (a1: SA_RESTART) once and a0 + 1 after, 1003 sends kWakeSignal
+# to this thread 20 ms later and answers the signal check with SIGUSR1 for
+# handler a0. Handlers return through the trampoline the test names as
+# BootInfo::sigreturn.
+
+# A SIGILL handler that moves the saved pc past the instruction; a0, s0 and
+# s11 survive the handler's clobbers. exit(5 + 11 + SIGILL) = 20.
+        .globl t_sig_skip
+t_sig_skip:
+        la a0, h_skip
+        li a7, 1001
+        ecall
+        li s0, 1000
+        li s11, 11
+        li a0, 5
+        .globl f_sig_skip
+f_sig_skip:
+        .word 0xffffffff
+        add a0, a0, s0
+        add a0, a0, s11
+        la t0, sig_seen
+        lw t1, 0(t0)
+        add a0, a0, t1
+        sub a0, a0, s0
+        li a7, 93
+        ecall
+
+# Entered as Linux enters a handler: a0 = sig, a1 = &info = sp, a2 = &uc.
+h_skip:
+        bne a1, sp, 1f
+        addi t0, sp, 128
+        bne a2, t0, 1f
+        lw t1, 0(a1)            # si_signo
+        bne t1, a0, 1f
+        la t0, sig_seen
+        sw a0, 0(t0)
+        lw t1, 160(a2)          # uc_mcontext.__gregs[0]: the pc
+        addi t1, t1, 4
+        sw t1, 160(a2)
+        li s0, 0
+        li s11, 0
+        li a0, 0
+        ret
+1:      li a0, 99
+        li a7, 93
+        ecall
+
+# A call interrupted by SIGALRM: with SA_RESTART (a1 = 1) it is made again
+# after the handler and returns 8; without, it returns -EINTR.
+# exit(result + 10 * handler runs).
+        .globl t_sig_restart
+t_sig_restart:
+        li a1, 1
+        j 1f
+        .globl t_sig_norestart
+t_sig_norestart:
+        li a1, 0
+1:      la s1, handled
+        la a2, h_count
+        li a0, 7
+        li a7, 1002
+        ecall
+        lw t1, 0(s1)
+        li t2, 10
+        mul t1, t1, t2
+        add a0, a0, t1
+        li a7, 93
+        ecall
+
+        .globl h_count
+h_count:
+        la t0, handled
+        lw t1, 0(t0)
+        addi t1, t1, 1
+        sw t1, 0(t0)
+        li a0, 0
+        li a1, 0
+        li a7, 0
+        ret
+
+# A guest spinning in its own code, woken: the handler (SIGUSR1) sets the
+# flag the loop waits for, clobbering the loop's t0. exit(flag) = 10.
+        .globl t_sig_wake
+t_sig_wake:
+        la a0, h_flag
+        li a7, 1003
+        ecall
+        la t0, flag
+1:      lw t1, 0(t0)
+        beqz t1, 1b
+        mv a0, t1
+        li a7, 93
+        ecall
+
+        .globl h_flag
+h_flag:
+        la t0, flag
+        sw a0, 0(t0)
+        li t0, 0
+        ret
+
+# fork through a port that cannot: kPsxForkDone carries -ENOSYS, whose
+# answer is fork's result. exit(-result) = 38.
+        .globl t_fork_unsupported
+t_fork_unsupported:
+        li a0, 17
+        li a1, 0
+        li a7, 220
+        ecall
+        neg a0, a0
+        li a7, 93
+        ecall
+
+        .globl sigreturn_tramp
+sigreturn_tramp:
+        li a7, 139
+        ecall
+
         .section .jit, "awx"
         .globl jit_stub
 jit_stub:
@@ -174,6 +294,12 @@ msg:    .ascii "hello\n"
         .data
         .globl data_page
 data_page:
+        .word 0
+sig_seen:
+        .word 0
+handled:
+        .word 0
+flag:
         .word 0
         .balign 4096
         .globl data_end

@@ -19,6 +19,8 @@ static const char* err_name(int e) {
     case EAGAIN: return "EAGAIN"; case EBUSY: return "EBUSY"; case EOPNOTSUPP: return "EOPNOTSUPP";
     case ESRCH: return "ESRCH"; case ENOMEM: return "ENOMEM"; case ENODEV: return "ENODEV";
     case EOVERFLOW: return "EOVERFLOW"; case EDEADLK: return "EDEADLK";
+    case ECHILD: return "ECHILD"; case EINTR: return "EINTR"; case ENOEXEC: return "ENOEXEC";
+    case E2BIG: return "E2BIG"; case ETXTBSY: return "ETXTBSY"; case ETIMEDOUT: return "ETIMEDOUT";
     default: return "E?";
   }
 }

@@ -49,6 +49,22 @@ void save_coverage(const std::string& abi, const std::string& case_name, const s
 #endif
 }
 
+std::string import_file(const std::string& psx_bin, const std::string& store, const std::string& host_file,
+                        const std::string& store_path) {
+  size_t slash = store_path.rfind('/');
+  if (slash == std::string::npos || slash + 1 == store_path.size()) return "not an absolute file path: " + store_path;
+  TempDir stage;
+  std::string name = store_path.substr(slash + 1);
+  std::string cmd = "cp '" + host_file + "' '" + stage.path + "/" + name + "'";
+  if (system(cmd.c_str()) != 0) return "cannot copy " + host_file;
+  RunSpec s;
+  s.argv = {psx_bin, "store", "import", "--store", store, stage.path, slash ? store_path.substr(0, slash) : "/"};
+  s.stdin_kind = Stdin::kDevNull;
+  RunResult r = run_capture(s);
+  if (r.status != 0) return "psx store import: " + describe_status(r.status) + ": " + r.out + r.err;
+  return "";
+}
+
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return std::string("signal ") + strsignal(WTERMSIG(status)) + (WCOREDUMP(status) ? " (core)" : "");
@@ -141,7 +157,7 @@ RunResult run_capture(const RunSpec& spec) {
     else if (spec.stdin_kind == Stdin::kDevNull) dup2(open("/dev/null", O_RDONLY), 0);
     else close(0);
     dup2(out[1], 1);
-    dup2(err[1], 2);
+    dup2(spec.merge_stderr ? out[1] : err[1], 2);
     // The same descriptors for both runs: only 0, 1 and 2 (ctest, for one,
     // leaks a pipe without close-on-exec into the tests it starts).
     syscall(SYS_close_range, 3, ~0u, 0);

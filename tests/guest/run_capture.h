@@ -17,6 +17,7 @@ struct RunSpec {
   // stdin, stdout and stderr are one pseudo-terminal (24x80); stdin_data is
   // typed into it and everything it shows is captured as `out`.
   bool pty = false;
+  bool merge_stderr = false;  // stderr is the stdout pipe: one stream in write order (`2>&1`)
   int timeout_s = 60;
 };
 
@@ -41,5 +42,12 @@ struct TempDir {
   TempDir& operator=(const TempDir&) = delete;
 };
 std::string describe_status(int status);
+
+// Puts the host file `host_file` into `store` (created if missing) as `store_path`, by
+// `psx store import` of a one-file directory. A guest sees only its store's files, so a
+// program that execs itself needs its own binary there; importing it at the host path
+// gives it the same path in both worlds. Returns "" or what went wrong.
+std::string import_file(const std::string& psx_bin, const std::string& store, const std::string& host_file,
+                        const std::string& store_path);
 
 }  // namespace psx::test

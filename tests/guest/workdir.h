@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void make_workdir(const char* path) {
+static inline void make_workdir(const char* path) {
   char buf[512];
   snprintf(buf, sizeof buf, "%s", path);
   for (char* p = buf + 1; *p; p++)
@@ -18,14 +18,14 @@ static void make_workdir(const char* path) {
   mkdir(buf, 0755);
 }
 
-static int enter_workdir(const char* path) {
+static inline int enter_workdir(const char* path) {
   make_workdir(path);
   return chdir(path);
 }
 
 /* The work directory a program was given as argv[1] (made, parents too), else
    a fresh one from the mkdtemp template tmpl. Returns dir, or NULL. */
-static char* workdir_from_args(int argc, char** argv, char* dir, size_t n, const char* tmpl) {
+static inline char* workdir_from_args(int argc, char** argv, char* dir, size_t n, const char* tmpl) {
   if (argc > 1) {
     snprintf(dir, n, "%s", argv[1]);
     make_workdir(dir);
