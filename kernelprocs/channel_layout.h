@@ -68,7 +68,10 @@ enum class Action : uint16_t {
   // parts of the old range the new one does not cover. The kernel host has
   // already put the bytes at those offsets (the old ones when it could).
   kRemap,
-  // fork: a[0] = the child's guest pid. Four descriptors arrive on the
+  // fork: a[0] = the child's guest pid, a[1] = the child's stack pointer (0:
+  // the parent's), a[2] & 1: the child shares the parent's memory object (vfork:
+  // it maps nothing anew and answers no identity call itself, the identity
+  // page being the parent's). Four descriptors arrive on the
   // thread's control socket first (SCM_RIGHTS, in this order): the child's
   // memory object, channel object, doorbell and control socket. The guest host
   // process clones itself (CLONE_PARENT, so the kernel host is the parent),

@@ -150,6 +150,32 @@ void Console::pump(Kernel& k, Stream& s, Dir d) {
   }
 }
 
+// A signal interrupted the requester's call: answer its parked request now
+// (-EINTR, or the bytes already moved), if it is still here.
+void Console::cancel(Kernel& k, Address who, uint32_t tag) {
+  for (auto it = poll_waiters_.begin(); it != poll_waiters_.end(); ++it)
+    if (it->src == who && it->tag == tag) {
+      k.send(it->reply(-EINTR));
+      poll_waiters_.erase(it);
+      return;
+    }
+  for (auto& [key, s] : streams_) {
+    for (size_t i = 0; i < s.queue.size(); i++) {
+      const Message& q = s.queue[i];
+      if (q.src != who || q.tag != tag) continue;
+      if (i == 0) {
+        // The front request: what it already got stands. The stream's watch,
+        // if armed, fires later and serves the next request.
+        finish(k, s, s.progress ? int64_t(s.progress) : -EINTR);
+      } else {
+        k.send(q.reply(-EINTR));
+        s.queue.erase(s.queue.begin() + long(i));
+      }
+      return;
+    }
+  }
+}
+
 void Console::on_message(Kernel& k, const Message& m) {
   switch (m.op) {
     case kConsoleRead:
@@ -176,6 +202,9 @@ void Console::on_message(Kernel& k, const Message& m) {
     }
     case kConsolePollCancel:
       std::erase_if(poll_waiters_, [&](const Message& w) { return w.src == m.src && w.tag == uint32_t(m.arg[0]); });
+      return;
+    case kOpCancel:
+      cancel(k, m.src, uint32_t(m.arg[0]));
       return;
     case kConsolePollReady: {
       int i = int(m.arg[0]);

@@ -57,6 +57,7 @@ class Console : public KernelProcess {
   void pump(Kernel& k, Stream& s, Dir d);
   void finish(Kernel& k, Stream& s, int64_t result);
   std::map<std::pair<int, int>, Stream> streams_;
+  void cancel(Kernel& k, Address who, uint32_t tag);
   // Readiness waiters (kConsolePoll with arg[1] = 1), and a duplicate of each
   // host fd for epoll, so a poll watch never disturbs a stream's own.
   uint64_t poll_now(uint64_t asked);

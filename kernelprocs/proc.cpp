@@ -139,6 +139,19 @@ void Proc::on_message(Kernel& k, const Message& m) {
       return;
     }
     case kProcExec: return exec(k, m);
+    case kProcCredentials:
+      if (Record* r = alive(int(m.arg[0]))) {
+        uint32_t uid = uint32_t(uint64_t(m.arg[1]) & 0xffffffff);
+        if (r->count_uid != uid) {
+          size_t& n = tasks_[r->count_uid];
+          if (n) n--;
+          tasks_[uid]++;
+          r->count_uid = uid;
+        }
+        r->uid = uid;
+        r->gid = hi32(m.arg[1]);
+      }
+      return;
     case kProcTerminalSignal:
       if (foreground_)
         for (auto& [pid, r] : table_)

@@ -111,6 +111,11 @@ enum ProcOp : uint16_t {
   // getdents64 of a /proc directory: arg[0] = object, arg[1] = position;
   // buf = the guest's range. Reply: bytes, arg[1] = the new position.
   kProcFsGetdents,
+  // personality -> proc, no reply: the process's real uid and gid changed
+  // (the setuid family): arg[0] = pid, arg[1] = uid | gid << 32. Its
+  // RLIMIT_NPROC count moves to the new uid, and kill's permission check and
+  // /proc use the new ids, as Linux counts and checks the real uid.
+  kProcCredentials,
 };
 
 class Proc : public KernelProcess {

@@ -133,7 +133,8 @@ void Proc::fs_request(Kernel& k, const Message& m) {
   if (!b || m.buf.length < sizeof(ProcFsRequest)) return k.send(m.reply(-EFAULT));
   ProcFsRequest& q = *reinterpret_cast<ProcFsRequest*>(*b);
   q.path[sizeof q.path - 1] = 0;
-  int caller = q.caller;
+  // A personality asks for itself; the field is for senders without a pid address.
+  int caller = m.src.process == kSubsystem ? int(m.src.way) : q.caller;
   if (Record* c = any(caller)) c->gid = q.gid;
   auto pp = parse_proc_path(q.path, caller);
   if (!pp) return k.send(m.reply(-pp.error().value));

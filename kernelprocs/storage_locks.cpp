@@ -74,6 +74,15 @@ void StorageProcess::lock_close(Kernel& k, const Message& m) {
   retry_waiters(k, ino);
 }
 
+void StorageProcess::cancel_lock_wait(Kernel& k, Address who, uint32_t tag) {
+  for (auto it = lock_waiters_.begin(); it != lock_waiters_.end(); ++it)
+    if (it->m.src == who && it->m.tag == tag) {
+      k.send(it->m.reply(-EINTR));
+      lock_waiters_.erase(it);
+      return;
+    }
+}
+
 void StorageProcess::retry_waiters(Kernel& k, uint64_t ino) {
   for (auto it = lock_waiters_.begin(); it != lock_waiters_.end();) {
     if (it->r.ino != ino || !try_lock(it->r)) {

@@ -135,6 +135,9 @@ void StorageProcess::on_message(Kernel& k, const Message& m) {
       return;
     case kStorageLock:
       return lock(k, m);
+    case kOpCancel:  // a signal interrupted a lock wait (F_SETLKW, flock)
+      cancel_lock_wait(k, m.src, uint32_t(m.arg[0]));
+      return;
     case kStorageLockClose:
       return lock_close(k, m);
     case kStorageRead: {

@@ -41,6 +41,7 @@ class StorageProcess : public KernelProcess {
   void lock(Kernel& k, const Message& m);
   void lock_close(Kernel& k, const Message& m);
   bool try_lock(const LockRequest& r);  // grants r if nothing conflicts
+  void cancel_lock_wait(Kernel& k, Address who, uint32_t tag);
   void retry_waiters(Kernel& k, uint64_t ino);
   struct LockWaiter {
     Message m;

@@ -215,12 +215,17 @@ Result<Personality*, LoadError> Subsystem::launch(const LaunchSpec& spec) {
   return p;
 }
 
-SysResult<Personality*> Subsystem::fork_child(Personality& parent, int child_pid, int fds[4]) {
-  auto mem = parent.mem().clone_layout();
-  if (!mem) return fail(mem.error().value);
-  auto pers = std::make_unique<Personality>(kernel_, *this, child_pid, parent.pid, parent.abi, std::move(*mem),
+SysResult<Personality*> Subsystem::fork_child(Personality& parent, int child_pid, int fds[4], bool share_memory) {
+  std::shared_ptr<GuestMemory> mem = parent.memory_object();
+  if (!share_memory) {
+    auto copy = parent.mem().clone_layout();
+    if (!copy) return fail(copy.error().value);
+    mem = std::move(*copy);
+  }
+  auto pers = std::make_unique<Personality>(kernel_, *this, child_pid, parent.pid, parent.abi, std::move(mem),
                                             parent.options());
   Personality& c = *pers;
+  c.shares_memory = share_memory;
   c.uid = parent.uid;
   c.gid = parent.gid;
   c.fds = parent.fds;  // descriptions shared, as fork shares them
@@ -258,6 +263,7 @@ SysResult<Personality*> Subsystem::fork_child(Personality& parent, int child_pid
 }
 
 void Subsystem::finish_fork(Personality& parent, Personality& child) {
+  if (child.shares_memory) return;
   child.mem().copy_contents_from(parent.mem());
   child.publish_identity();
 }

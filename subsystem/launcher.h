@@ -45,7 +45,9 @@ class Subsystem : public KernelProcess {
   // object laid out but not yet filled) and its first thread; *fds gets the
   // descriptors the parent's guest host process must receive: memory object,
   // channel object, doorbell, control socket (close them after sending).
-  SysResult<Personality*> fork_child(Personality& parent, int child_pid, int fds[4]);
+  // share_memory: vfork (CLONE_VM|CLONE_VFORK): the child uses the parent's
+  // memory object itself until it execs or ends.
+  SysResult<Personality*> fork_child(Personality& parent, int child_pid, int fds[4], bool share_memory);
   // Fill a fork child's memory from its parent's, publish its identity.
   void finish_fork(Personality& parent, Personality& child);
   // A fork whose host clone failed: drop the child.

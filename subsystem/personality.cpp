@@ -18,7 +18,7 @@
 
 namespace psx {
 
-Personality::Personality(Kernel& k, Subsystem& sub, int pid_, int ppid_, Abi abi_, std::unique_ptr<GuestMemory> mem,
+Personality::Personality(Kernel& k, Subsystem& sub, int pid_, int ppid_, Abi abi_, std::shared_ptr<GuestMemory> mem,
                          const PersonalityOptions& opt)
     : pid(pid_), ppid(ppid_), abi(abi_), uid(opt.uid), gid(opt.gid), kernel_(k), sub_(sub), mem_(std::move(mem)),
       opt_(opt) {
@@ -85,13 +85,15 @@ GuestThread* Personality::find_thread(int tid) {
   return nullptr;
 }
 
-void Personality::replace_memory(std::unique_ptr<GuestMemory> mem) {
+void Personality::replace_memory(std::shared_ptr<GuestMemory> mem) {
   kernel_.remove_space(mem_space_);
   mem_ = std::move(mem);
   mem_space_ = kernel_.add_space(mem_.get());
+  shares_memory = false;
 }
 
 void Personality::publish_identity() {
+  if (shares_memory) return;  // the page is the vfork parent's
   const shim::Identity id{0, opt_.answer_locally && !opt_.trace, pid, ppid, pid, uid, uid, gid, gid};
   shim::publish_identity(*mem_, shim, id);
   if (identity_off) {

@@ -117,7 +117,7 @@ struct GuestThread {
 
 class Personality : public KernelProcess {
  public:
-  Personality(Kernel& k, Subsystem& sub, int pid, int ppid, Abi abi, std::unique_ptr<GuestMemory> mem,
+  Personality(Kernel& k, Subsystem& sub, int pid, int ppid, Abi abi, std::shared_ptr<GuestMemory> mem,
               const PersonalityOptions& opt);
   ~Personality() override;
   void on_message(Kernel& k, const Message& m) override;
@@ -174,7 +174,10 @@ class Personality : public KernelProcess {
   // The guest's process ends: by exit status (exit_group) or a signal.
   void kill_process(int sig);
   // Replace the guest memory (execve).
-  void replace_memory(std::unique_ptr<GuestMemory> mem);
+  void replace_memory(std::shared_ptr<GuestMemory> mem);
+  // The memory object itself (a vfork child shares its parent's until it execs or ends).
+  const std::shared_ptr<GuestMemory>& memory_object() const { return mem_; }
+  bool shares_memory = false;  // a vfork child, until execve
   // Drop every thread but t (execve) and make t the main thread (tid = pid).
   void keep_only(GuestThread* t);
   void remove_thread(GuestThread* t);
@@ -258,7 +261,7 @@ class Personality : public KernelProcess {
 
   Kernel& kernel_;
   Subsystem& sub_;
-  std::unique_ptr<GuestMemory> mem_;
+  std::shared_ptr<GuestMemory> mem_;
   PersonalityOptions opt_;
   uint32_t mem_space_ = 0;
   struct TextSpace : MemorySpace {

@@ -119,8 +119,11 @@ void Personality::post_signal(const SigInfo& si, GuestThread* t) {
     stop_process(SIGSTOP);
     return;
   }
-  // An ignored signal is dropped when it is generated, blocked or not.
-  if (signal_ignored(*this, sig)) return;
+  // An ignored signal is dropped when it is generated, unless it is blocked:
+  // the action may change before it is unblocked (Linux keeps it pending).
+  GuestThread* target = t ? t : (threads_.empty() ? nullptr : threads_.front().get());
+  bool blocked = target && (target->sigmask & bit(sig));
+  if (signal_ignored(*this, sig) && !blocked) return;
   (t ? t->pending : pending).add(si);
   schedule_signals();
 }
@@ -182,9 +185,9 @@ void Personality::schedule_signals() {
     for (auto& t : threads_) all_blocked &= t->sigmask;
     uint64_t ready = ps->set & ~all_blocked & ~awaited;
     for (int sig = 1; sig <= 64 && ready; sig++) {
-      if (!(ready & bit(sig)) || sigactions[size_t(sig)].handler != 0) continue;
+      if (!(ready & bit(sig)) || sigactions[size_t(sig)].handler > 1) continue;
       ps->take(sig);
-      if (default_ignores(sig)) continue;
+      if (sigactions[size_t(sig)].handler == 1 || default_ignores(sig)) continue;
       if (default_stops(sig)) {
         stop_process(sig);
         continue;
@@ -197,9 +200,9 @@ void Personality::schedule_signals() {
     GuestThread& t = *tp;
     uint64_t ready = t.pending.set & ~t.sigmask & ~awaited;
     for (int sig = 1; sig <= 64 && ready; sig++) {
-      if (!(ready & bit(sig)) || sigactions[size_t(sig)].handler != 0) continue;
+      if (!(ready & bit(sig)) || sigactions[size_t(sig)].handler > 1) continue;
       t.pending.take(sig);
-      if (default_ignores(sig)) continue;
+      if (sigactions[size_t(sig)].handler == 1 || default_ignores(sig)) continue;
       if (default_stops(sig)) {
         stop_process(sig);
         continue;

@@ -33,7 +33,9 @@ class Personality;
   X(sched_getaffinity) X(prctl) X(clock_getres) X(mremap) X(msync)                    \
   X(fork) X(vfork) X(clone) X(clone3) X(execve) X(execveat) X(futex) X(rt_sigreturn)    \
   X(rt_sigpending) X(rt_sigsuspend) X(rt_sigtimedwait) X(rt_sigqueueinfo)               \
-  X(rt_tgsigqueueinfo) X(sigaltstack) X(alarm) X(setitimer) X(getitimer) X(pause)  \
+  X(rt_tgsigqueueinfo) X(sigaltstack) X(alarm) X(setitimer) X(getitimer) X(pause)        \
+  X(setuid) X(setgid) X(setreuid) X(setregid) X(setresuid) X(setresgid) X(getresuid)  \
+  X(getresgid) X(setgroups)  \
   X(pipe) X(pipe2)                                                                      \
   X(wait4) X(waitid) X(setpgid) X(getpgid) X(getpgrp) X(setsid) X(getsid)
 

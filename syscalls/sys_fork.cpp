@@ -70,7 +70,8 @@ Outcome process_reserved(Personality& p, Call& c, const Message& reply) {
   if (reply.arg[0] < 0) return Outcome::done(reply.arg[0]);
   int child_pid = int(reply.arg[0]);
   int fds[4];
-  auto child = p.subsystem().fork_child(p, child_pid, fds);
+  bool share = (c.st[0] & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK);
+  auto child = p.subsystem().fork_child(p, child_pid, fds, share);
   if (!child) {
     give_back_pid(p, child_pid);
     return Outcome::error(child.error().value == ENOMEM ? ENOMEM : EAGAIN);
@@ -86,7 +87,7 @@ Outcome process_reserved(Personality& p, Call& c, const Message& reply) {
   GuestThread& t = p.thread();
   t.fork_child = child_pid;
   t.vfork = c.st[0] & CLONE_VFORK;
-  return Outcome::done(0).with(Action::kFork, uint64_t(child_pid), c.st[1]);
+  return Outcome::done(0).with(Action::kFork, uint64_t(child_pid), c.st[1], share ? 1 : 0);
 }
 
 Outcome thread_reserved(Personality& p, Call& c, const Message& reply) {

@@ -208,7 +208,9 @@ Outcome put_link(Personality& p, Call& c, const std::string& text) {
 
 Outcome path_known(Personality& p, Call& c, const Message& reply) {
   if (reply.arg[0] < 0) return Outcome::done(reply.arg[0]);
-  return put_link(p, c, std::string(current_request(p).path, size_t(reply.arg[0])));
+  // The store answers as for getcwd: the length counts the NUL.
+  const char* path = current_request(p).path;
+  return put_link(p, c, std::string(path, strnlen(path, sizeof current_request(p).path)));
 }
 
 Outcome path_of(Personality& p, Call& c, uint64_t ino) {

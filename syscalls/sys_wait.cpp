@@ -52,7 +52,7 @@ Outcome waited(Personality& p, Call& c, const Message& r) {
   int status = int(r.arg[1]);
   int code = int(int32_t(uint32_t(uint64_t(r.arg[2]))));
   uint32_t uid = uint32_t(uint64_t(r.arg[2]) >> 32);
-  if (c.st[1]) {
+  if (c.st[1] && pid > 0) {  // only with a child to report, as Linux writes it
     auto h = p.mem().translate(c.st[1], rusage_size(c), true);
     if (!h) return Outcome::error(EFAULT);
     memset(*h, 0, rusage_size(c));

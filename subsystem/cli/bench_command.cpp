@@ -58,7 +58,7 @@ void bench_usage(FILE* out) {
           "paths:\n");
   for (const Path& p : all_paths()) fprintf(out, "  %-8s %s\n", p.id.c_str(), p.description.c_str());
   fprintf(out, "\noperations:\n");
-  for (const Operation& o : all_ops()) fprintf(out, "  %-16s %s\n", o.id.c_str(), o.label.c_str());
+  for (const Operation& o : all_ops()) fprintf(out, "  %-18s %s\n", o.id.c_str(), o.label.c_str());
 }
 
 struct Options {

@@ -62,7 +62,11 @@ long do_fork(ThreadBlock* tb, const Completion& c, ucontext_t* uc) {
     __atomic_store_n(&tb->channel->host_tid, int32_t(sys(SYS_gettid)), __ATOMIC_RELEASE);
     if (!arm_dispatch(tb)) die("fork: cannot arm Syscall User Dispatch in the child");
     psx_call(tb, kPsxForkChild);
-    if (guest_fork_remap(old, 3, psx_raw_syscall) < 0) die("fork: cannot map the child's memory");
+    if (c.a[2] & 1) {
+      g_state.identity = nullptr;  // vfork: the page (and all memory) is the parent's
+    } else if (guest_fork_remap(old, 3, psx_raw_syscall) < 0) {
+      die("fork: cannot map the child's memory");
+    }
     if (c.a[1]) r[REG_RSP] = greg_t(c.a[1]);  // clone with a stack of its own (posix_spawn)
     r[REG_RAX] = 0;
     return 0;

@@ -103,6 +103,8 @@ extern "C" void psx_wake_handler(int sig, void* info, void* ucontext);
 extern "C" void psx_fault_handler(int sig, void* info, void* ucontext);
 // Answered here, or sent to the kernel host (the completion is returned).
 psx::Completion call(ThreadBlock* tb, long nr, const uint64_t* args, Road road);
+// sigaltstack's answer with SS_ONSTACK set when sp lies on the stack it names.
+void mark_on_alt_stack(long nr, const uint64_t* args, const psx::Completion& c, uint64_t sp);
 // Sends a frame of the guest host process's own (kFramePsx).
 psx::Completion psx_call(ThreadBlock* tb, int32_t what, uint64_t a0 = 0);
 // Carries out a completion's action that needs no registers; returns only if the guest goes on.

@@ -200,6 +200,15 @@ Completion call(ThreadBlock* tb, long nr, const uint64_t* args, Road road) {
   return c;
 }
 
+void mark_on_alt_stack(long nr, const uint64_t* args, const Completion& c, uint64_t sp) {
+  // Only the thread knows its stack pointer: sigaltstack's old-stack answer
+  // says SS_ONSTACK when the thread runs on the stack it names.
+  if (nr != SYS_sigaltstack || c.result != 0 || !args[1] || !g_state.map.writable(args[1], 24)) return;
+  auto* ss = reinterpret_cast<uint64_t*>(args[1]);
+  uint32_t flags = uint32_t(ss[1]);
+  if (!(flags & 2 /*SS_DISABLE*/) && sp - ss[0] < ss[2]) ss[1] = (ss[1] & ~0xffffffffull) | (flags | 1 /*SS_ONSTACK*/);
+}
+
 Completion psx_call(ThreadBlock* tb, int32_t what, uint64_t a0) {
   Frame f{};
   f.tag = ++tb->next_tag;
@@ -236,6 +245,7 @@ extern "C" long psx_stub_syscall(long nr, uint64_t* args) {
     for (int i = 0; i < 6; i++) tb->bounce_args[i] = args[i];
   } else {
     psx::Completion c = call(tb, nr, args, Road::kRewritten);
+    mark_on_alt_stack(nr, args, c, args[8]);
     if (!register_action(c.action)) {
       perform_action(tb, c);
       tb->in_shim = 0;

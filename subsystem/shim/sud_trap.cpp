@@ -21,6 +21,7 @@ void call_with_registers(ThreadBlock* tb, long nr, const uint64_t* args, void* u
     return;
   }
   Completion c = call(tb, nr, args, Road::kSud);
+  mark_on_alt_stack(nr, args, c, uint64_t(uc->uc_mcontext.gregs[REG_RSP]));
   finish_with_registers(tb, c, uc, nr);
 }
 

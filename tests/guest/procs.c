@@ -256,7 +256,9 @@ static void waitids(void) {
 static void zombie(void) {
   pid_t p = xfork();
   if (p == 0) _exit(9);
-  sleep_ms(100); /* the child is long gone, but not yet reaped */
+  sleep_ms(100); /* the child is gone by now, but not yet reaped */
+  siginfo_t si;
+  waitid(P_PID, (id_t)p, &si, WEXITED | WNOWAIT); /* surely gone, even on a loaded machine */
   CHECK(kill(p, 0));
   char path[64], buf[512] = "";
   snprintf(path, sizeof path, "/proc/%d/stat", (int)p);

@@ -139,9 +139,11 @@ const QemuDeviation kMremapDepartures{
 
 const QemuDeviation kProcSelfStat{
     QemuDeviation::kLinesDiffer,
-    {"stat: running", "stat has 52 fields", "lseek(fd, 0, SEEK_END)"},
-    "qemu makes /proc/self/stat up itself: 44 fields, state, pgrp and session 0; and serves it from a"
-    " temporary file, where SEEK_END works (Linux: EINVAL)"};
+    {"stat: running", "stat has 52 fields", "lseek(fd, 0, SEEK_END)", "open(\"/proc/self/stat\", O_RDONLY | O_DIRECTORY)",
+     "readlink /proc/self/exe ends with"},
+    "qemu makes /proc/self/stat up itself (44 fields; state, pgrp and session 0) and serves it from a"
+    " temporary file, where SEEK_END works (Linux: EINVAL) and O_DIRECTORY is not refused (Linux:"
+    " ENOTDIR); its /proc/self/exe is the program with links resolved (here NAME.rv32, not ./NAME)"};
 
 const QemuDeviation kPipe2Departures{
     QemuDeviation::kLinesDiffer,

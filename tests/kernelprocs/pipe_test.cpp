@@ -135,6 +135,18 @@ TEST_F(PipeFixture, WriterMeetsParkedReaderInOneCopy) {
   EXPECT_EQ(k.copies().transport_bytes, 0u);
 }
 
+TEST_F(PipeFixture, WhatAParkedReaderCannotTakeWaitsInTheRing) {
+  uint32_t id = create();
+  uint32_t r = read(kB, id, 0, 10);
+  for (int i = 0; i < 25; i++) mem_a.bytes[i] = uint8_t('a' + i);
+  EXPECT_EQ(result(kA, write(kA, id, 0, 25)), 25);
+  EXPECT_EQ(result(kB, r), 10);
+  EXPECT_EQ(at(kB, 0, 10), "abcdefghij");
+  EXPECT_EQ(result(kB, read(kB, id, 0, 100)), 15);
+  EXPECT_EQ(at(kB, 0, 15), "klmnopqrstuvwxy");
+  EXPECT_EQ(k.copies().process_bytes, 10u + 2 * 15u);
+}
+
 TEST_F(PipeFixture, BytesThatWaitAreCopiedInAndOut) {
   uint32_t id = create();
   fill(kA, 0, 100, 'y');

@@ -485,6 +485,19 @@ TEST_F(ProcTest, RlimitNprocCountsTasksPerUid) {
   EXPECT_EQ(proc.tasks_of(1000), 2u);  // the thread went; the zombie stays counted
 }
 
+TEST_F(ProcTest, ACredentialChangeMovesTheCountAndThePermission) {
+  int p = first(0);
+  int c = fork_of(p, 0);
+  EXPECT_EQ(proc.tasks_of(0), 2u);
+  tell(c, kProcCredentials, c, int64_t(65534 | uint64_t(65534) << 32));
+  EXPECT_EQ(proc.tasks_of(0), 1u);
+  EXPECT_EQ(proc.tasks_of(65534), 1u);
+  EXPECT_EQ(proc.find(c)->uid, 65534u);
+  EXPECT_EQ(fork_of(c, 65534, 2), c + 1);
+  EXPECT_EQ(fork_of(c, 65534, 2), -EAGAIN);
+  EXPECT_EQ(call(c, kProcKill, p, kSigUsr1, who(c, 65534)), -EPERM);
+}
+
 TEST_F(ProcTest, ForegroundGroupAndTerminalSignals) {
   int p = first();
   int c = fork_of(p);
