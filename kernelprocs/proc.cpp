@@ -341,8 +341,10 @@ bool Proc::has_stopped(int pgid) const {
 void Proc::reserve(Kernel& k, const Message& m) {
   uint32_t uid = uint32_t(m.arg[0]);
   uint64_t limit = uint64_t(m.arg[1]);
-  // Linux refuses the task that would take the count past the limit; root is not limited.
-  if (uid != 0 && tasks_of(uid) >= limit) return k.send(m.reply(-EAGAIN));
+  // Linux refuses the task that would take the count past the limit. Unlike
+  // Linux, uid 0 is limited too: a guest's processes are the host's, and a
+  // fork bomb run as root must meet EAGAIN, not exhaust the host.
+  if (tasks_of(uid) >= limit) return k.send(m.reply(-EAGAIN));
   int pid = alloc_pid();
   if (pid < 0) return k.send(m.reply(-EAGAIN));
   reserved_[pid] = Reservation{uid, int(m.src.way), m.arg[2] == 0};

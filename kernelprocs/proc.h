@@ -34,10 +34,13 @@ enum ProcOp : uint16_t {
   // arg[1] = the caller's RLIMIT_NPROC soft limit (UINT64_MAX: none),
   // arg[2] = 1 for a process, 0 for a thread (threads share the pid space and
   // count toward RLIMIT_NPROC as on Linux, which counts tasks). Reply arg[0]
-  // = the new pid/tid, or -EAGAIN over the limit (uid 0 is not limited).
+  // = the new pid/tid, or -EAGAIN over the limit (uid 0 too, unlike Linux: the
+  // host's resources are at stake).
   kProcReserve,
   // personality -> proc, no reply: a reserved tid is gone (a thread exited):
-  // arg[0] = tid.
+  // arg[0] = tid. Also gives back a pid reserved for a fork that failed.
+  // A process's threads (reserved from its personality's address) go with
+  // it at kProcExited even without this.
   kProcThreadGone,
   // request from a parent: wait4/waitid. arg[0] = idtype (P_ALL 0, P_PID 1,
   // P_PGID 2) | id << 32 (P_PGID with id 0: the caller's group),
@@ -45,7 +48,9 @@ enum ProcOp : uint16_t {
   // wait4 callers pass WEXITED themselves). Reply: arg[0] = pid (0: WNOHANG
   // and nothing yet), arg[1] = wait status, arg[2] = si_code | uid << 32; or
   // -ECHILD (no such child), -EINVAL. Parked until a child changes state;
-  // kOpCancel answers -EINTR. Reaping frees the child's record.
+  // kOpCancel answers -EINTR. Reaping frees the child's record. The waiter is
+  // the sender's process (src.way); of several ready children the lowest pid
+  // is reported (Linux: the oldest, the same order unless pids wrapped).
   kProcWait,
   // personality -> proc, no reply: the process stopped (arg[1] = signal) or
   // continued (arg[1] = 0): arg[0] = pid. The parent gets SIGCHLD

@@ -12,11 +12,18 @@ namespace {
 constexpr int kForwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
 }
 
-HostSignals::HostSignals(Kernel& k, Subsystem& s) : kernel_(k), subsystem_(s) {
+void HostSignals::block() {
   sigset_t set;
   sigemptyset(&set);
   for (int sig : kForwarded) sigaddset(&set, sig);
   sigprocmask(SIG_BLOCK, &set, nullptr);
+}
+
+HostSignals::HostSignals(Kernel& k, Subsystem&) : kernel_(k) {
+  block();
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : kForwarded) sigaddset(&set, sig);
   fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   k.attach(kAddress, this);
   arm();

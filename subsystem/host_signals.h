@@ -11,6 +11,10 @@ class HostSignals : public KernelProcess {
  public:
   static constexpr Address kAddress{0, kSubsystem, 0xffffffffu};
   HostSignals(Kernel& k, Subsystem& s);
+  // Blocks the forwarded signals in the calling thread, so that every thread
+  // started after it (the storage process's worker) has them blocked too and
+  // they reach only the signalfd. Call before any thread starts.
+  static void block();
   ~HostSignals() override;
   void on_message(Kernel& k, const Message& m) override;
   const char* name() const override { return "host-signals"; }
@@ -18,7 +22,6 @@ class HostSignals : public KernelProcess {
  private:
   void arm();
   Kernel& kernel_;
-  Subsystem& subsystem_;
   int fd_ = -1;
 };
 

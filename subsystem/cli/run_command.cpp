@@ -210,6 +210,7 @@ int run_main(int argc, char** argv) {
     Console console;
     Device device;
     PipeProcess pipes;
+    HostSignals::block();  // before the storage process starts its worker thread
     StorageProcess storage(std::move(*store), kernel);
     kernel.attach(Proc::kAddress, &proc);
     kernel.attach(Console::kAddress, &console);

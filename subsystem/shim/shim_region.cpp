@@ -7,6 +7,8 @@
 #include <sys/mman.h>
 
 #include <cstring>
+#include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "subsystem/shim/stub_builder.h"
@@ -21,6 +23,40 @@ constexpr uint64_t kReach = (1ull << 31) - (1ull << 20);  // rel32, with a margi
 bool reachable(uint64_t a, uint64_t b_lo, uint64_t b_hi) {
   uint64_t lo = std::min(a, b_lo), hi = std::max(a, b_hi);
   return hi - lo < kReach;
+}
+
+// Scanning and stub building cost milliseconds for a large program, and a
+// shell execs the same one again and again: their results are kept by the
+// bytes (and addresses) they were computed from. Kernel host only.
+struct Analysis {
+  ScanResult scan;
+  uint64_t stubs_va = 0;
+  StubImage stubs;
+};
+constexpr size_t kMaxCached = 16;
+std::unordered_map<uint64_t, std::shared_ptr<Analysis>>& analysis_cache() {
+  static std::unordered_map<uint64_t, std::shared_ptr<Analysis>> cache;
+  return cache;
+}
+
+// FNV-1a over the spans' addresses and bytes, eight bytes at a time.
+uint64_t fingerprint(const std::vector<CodeSpan>& code, const std::vector<CodeSpan>& data) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
+  for (const auto* spans : {&code, &data})
+    for (const CodeSpan& sp : *spans) {
+      mix(sp.va);
+      mix(sp.bytes.size());
+      size_t n = sp.bytes.size() / 8;
+      const uint8_t* b = sp.bytes.data();
+      for (size_t i = 0; i < n; i++) {
+        uint64_t w;
+        memcpy(&w, b + i * 8, 8);
+        mix(w);
+      }
+      for (size_t i = n * 8; i < sp.bytes.size(); i++) mix(b[i]);
+    }
+  return h;
 }
 
 bool free_at(const GuestMemory& mem, uint64_t va, uint64_t len) {
@@ -46,11 +82,21 @@ SysResult<ShimRegion> prepare_shim_region(GuestMemory& mem, TrapMode mode, uint6
   }
   if (code.empty()) mode = TrapMode::kSud;
 
-  ScanResult scan;
+  std::shared_ptr<Analysis> known;
   uint64_t stubs_len = 0;
+  uint64_t key = 0;
   if (mode == TrapMode::kRewrite) {
-    std::vector<uint64_t> ptrs = code_pointers_in(data, code);
-    scan = scan_sites(code, ptrs);
+    key = fingerprint(code, data);
+    auto& cache = analysis_cache();
+    if (auto it = cache.find(key); it != cache.end()) known = it->second;
+    if (!known) {
+      known = std::make_shared<Analysis>();
+      std::vector<uint64_t> ptrs = code_pointers_in(data, code);
+      known->scan = scan_sites(code, ptrs);
+      if (cache.size() >= kMaxCached) cache.clear();
+      cache[key] = known;
+    }
+    const ScanResult& scan = known->scan;
     out.scan = scan.stats;
     uint64_t bound = 16;
     for (auto& s : scan.sites) bound += 2 * (s.end - s.start) + kMaxStubBytes;
@@ -92,7 +138,11 @@ SysResult<ShimRegion> prepare_shim_region(GuestMemory& mem, TrapMode mode, uint6
   memset(mem.at(*off), 0, 2 * kPage);
 
   if (mode == TrapMode::kRewrite) {
-    StubImage img = build_stubs(scan.sites, code, s.stubs_va, reinterpret_cast<uint64_t>(psx_stub_entry));
+    if (known->stubs_va != s.stubs_va) {
+      known->stubs = build_stubs(known->scan.sites, code, s.stubs_va, reinterpret_cast<uint64_t>(psx_stub_entry));
+      known->stubs_va = s.stubs_va;
+    }
+    const StubImage& img = known->stubs;
     if (img.code.size() > stubs_len) return fail(EOVERFLOW);  // kMaxStubBytes is wrong: a psx bug
     memcpy(mem.at(*off + 2 * kPage), img.code.data(), img.code.size());
     for (const StubPatch& p : img.patches) {
