@@ -210,6 +210,15 @@ Result<Personality*, LoadError> Subsystem::launch(const LaunchSpec& spec) {
   m.arg[1] = 0;
   m.arg[2] = int64_t(uint64_t(uint32_t(*host)) | uint64_t(p->uid) << 32);
   kernel_.send(m);
+  // Its program and arguments, for /proc/1/exe and /proc/1/cmdline.
+  Message ex;
+  ex.dst = Proc::kAddress;
+  ex.src = p->address();
+  ex.op = kProcExec;
+  ex.buf = BufRef{0, p->set_exe_text(), p->exe_space()};
+  ex.arg[0] = pid;
+  ex.arg[1] = *host;
+  kernel_.send(ex);
   all_.push_back(std::move(pers));
   if (!first_) first_ = p;
   return p;
@@ -337,6 +346,15 @@ Result<void, LoadError> Subsystem::exec(Personality& p, const ExecImage& x) {
   m.arg[0] = p.pid;
   m.arg[1] = *host;
   kernel_.send(m);
+  // Caught signals are back to their defaults: SIGCHLD's treatment may have changed.
+  const SignalAction& chld = p.sigactions[SIGCHLD];
+  Message d;
+  d.dst = Proc::kAddress;
+  d.src = p.address();
+  d.op = kProcDisposition;
+  d.arg[0] = p.pid;
+  d.arg[1] = ((chld.handler == 1 || (chld.flags & SA_NOCLDWAIT)) ? 1 : 0) | ((chld.flags & SA_NOCLDSTOP) ? 2 : 0);
+  kernel_.send(d);
   return {};
 }
 

@@ -28,8 +28,16 @@ Personality::Personality(Kernel& k, Subsystem& sub, int pid_, int ppid_, Abi abi
 }
 
 uint32_t Personality::set_exe_text() {
+  // The path, then each argument, every one NUL-terminated (kProcExec).
   exe_text_.text = exe;
-  return uint32_t(exe.size() + 1);
+  exe_text_.text.push_back('\0');
+  for (const std::string& a : cmdline) {
+    exe_text_.text += a;
+    exe_text_.text.push_back('\0');
+  }
+  uint32_t len = uint32_t(exe_text_.text.size());
+  exe_text_.text.pop_back();  // the last NUL is std::string's own
+  return len;
 }
 
 Personality::~Personality() {
@@ -63,6 +71,16 @@ SysResult<GuestThread*> Personality::add_thread(int tid, int* guest_control) {
 void Personality::remove_thread(GuestThread* t) {
   for (size_t i = 0; i < threads_.size(); i++) {
     if (threads_[i].get() != t) continue;
+    // A wait parked elsewhere must not be answered to nobody (a reaped
+    // child's status would be lost): withdraw it.
+    if (t->busy && t->call.cont && t->call.parked_on.process != kNone) {
+      Message cancel;
+      cancel.dst = t->call.parked_on;
+      cancel.src = address();
+      cancel.op = kOpCancel;
+      cancel.arg[0] = t->call.wait_tag;
+      kernel_.send(cancel);
+    }
     if (t->wake_timer) kernel_.cancel_timer(t->wake_timer);
     t->channel->detach(kernel_);
     kernel_.remove_space(t->scratch_space);

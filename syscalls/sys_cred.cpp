@@ -4,6 +4,7 @@
 // does; only uid 0 may change to another id. The identity page follows.
 #include <cstring>
 
+#include "kernelprocs/proc.h"
 #include "subsystem/personality.h"
 
 namespace psx {
@@ -24,6 +25,14 @@ Outcome set_id(Personality& p, uint32_t& id, uint32_t r, uint32_t e, uint32_t s)
     if (v != kKeep && v != id && p.uid != 0) return Outcome::error(EPERM);
   id = wanted(r, e, s, id);
   p.publish_identity();
+  // proc counts processes per uid (RLIMIT_NPROC) and checks kill's permission by it.
+  Message m;
+  m.dst = Proc::kAddress;
+  m.src = p.address();
+  m.op = kProcCredentials;
+  m.arg[0] = p.pid;
+  m.arg[1] = int64_t(uint64_t(p.uid) | uint64_t(p.gid) << 32);
+  p.kernel().send(m);
   return Outcome::done(0);
 }
 

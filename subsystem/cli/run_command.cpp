@@ -235,6 +235,7 @@ int run_main(int argc, char** argv) {
       }
       spec.program = std::move(*bytes);
       spec.host_path = "";
+      spec.store_path = in_store;  // /proc/self/exe, and what BusyBox re-executes
     } else {
       spec.host_path = resolve(argv[i]);
     }

@@ -73,6 +73,7 @@ std::vector<Case> cases() {
       {"locks", "locks", {"@WORK"}},
       {"limits", "limits", {}},
       {"mremap", "mremap", {}},
+      {"creds", "creds", {}},
       {"mmap_file", "mmap_file", {"@WORK"}},
       {"pipe_basics", "pipe_basics", {"@WORK"}},
       {"procfs", "procfs", {}},

@@ -476,8 +476,10 @@ TEST_F(ProcTest, RlimitNprocCountsTasksPerUid) {
   EXPECT_EQ(proc.tasks_of(1000), 3u);
   tell(p, kProcThreadGone, res);
   EXPECT_EQ(proc.tasks_of(1000), 2u);
-  // Root is not limited; a process's threads go with it.
-  EXPECT_GT(call(p, kProcReserve, 0, 0, 1), 0);
+  // Root is limited too (unlike Linux: the host's resources are at stake).
+  EXPECT_EQ(call(p, kProcReserve, 0, 0, 1), -EAGAIN);
+  EXPECT_GT(call(p, kProcReserve, 0, 1, 1), 0);
+  // A process's threads go with it.
   int64_t t1 = call(2, kProcReserve, 1000, -1, 0);
   EXPECT_GT(t1, 0);
   EXPECT_EQ(proc.tasks_of(1000), 3u);
