@@ -23,6 +23,7 @@ SysResult<std::unique_ptr<Channel>> Channel::create() {
   if (ftruncate(c->memfd_, sizeof(ChannelShared)) != 0) return fail(errno);
   c->sh_ = map_channel(c->memfd_);
   if (!c->sh_) return fail(errno);
+  madvise(c->sh_, sizeof(ChannelShared), MADV_DONTFORK);  // only its own guest maps it (see GuestMemory)
   new (c->sh_) ChannelShared{};
   c->sh_->magic = kChannelMagic;
   c->sh_->version = 1;

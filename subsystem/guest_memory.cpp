@@ -15,6 +15,9 @@ SysResult<std::unique_ptr<GuestMemory>> GuestMemory::create(uint64_t capacity) {
   if (ftruncate(m->fd_, off_t(capacity)) != 0) return fail(errno);
   void* p = mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, m->fd_, 0);
   if (p == MAP_FAILED) return fail(errno);
+  // Guest host processes are forked from the kernel host: none of them may
+  // inherit a view of every guest's memory.
+  madvise(p, capacity, MADV_DONTFORK);
   m->base_ = static_cast<uint8_t*>(p);
   m->capacity_ = capacity;
   m->free_[0] = capacity;
