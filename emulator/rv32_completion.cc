@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 #include "emulator/rv32_guest.h"
 #include "syscalls/linux_riscv32_numbers.h"
@@ -82,6 +83,7 @@ std::string deliver(Guest& g, const Completion& c, Origin origin, const Frame* c
       ctx.x[kA0] = uint32_t(c.result);
     }
   }
+  if (getenv("PSX_EMU_DEBUG")) fprintf(stderr, "DBG deliver sig %d origin %d pc %#x sp %#x ra %#x a0 %#x s0 %#x\n", sig, int(origin), ctx.x[0], ctx.x[2], ctx.x[1], ctx.x[10], ctx.x[8]);
   auto at = sigframe_address(ctx.x[kSp], d);
   auto bytes = build_sigframe(ctx, d);
   if (!at || !g.mem->write(*at, bytes.data(), bytes.size())) {
@@ -220,6 +222,7 @@ std::string signal_return(Guest& g) {
   uint8_t uc[kUcSize];
   if (!g.mem->read(uc_va, uc, sizeof uc)) return raise_fault(g, Fault{SIGSEGV, 0, g.resume_pc, kSiKernel});
   SigreturnState s = parse_ucontext(uc);
+  if (getenv("PSX_EMU_DEBUG")) fprintf(stderr, "DBG sigreturn pc %#x sp %#x ra %#x a0 %#x s0 %#x\n", s.ctx.x[0], s.ctx.x[2], s.ctx.x[1], s.ctx.x[10], s.ctx.x[8]);
   g.set_context(s.ctx);
   // The personality restores the mask; its answer may carry the next signal,
   // delivered over the restored registers.

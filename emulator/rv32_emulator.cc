@@ -9,6 +9,8 @@
 
 #include <signal.h>
 #include <time.h>
+#include <cstdio>
+#include <cstdlib>
 #include <unicorn/unicorn.h>
 
 #include "emulator/guest_memory.h"
@@ -224,7 +226,9 @@ std::string run_riscv32(const BootInfo& boot, int memfd, SyscallPort& port) {
     g.resume_pc = g.pc();
     std::string err;
     switch (stop) {
-      case Stop::kNone: break;  // woken: the loop's top asks for the signal
+      case Stop::kNone:
+        if (getenv("PSX_EMU_DEBUG")) fprintf(stderr, "DBG wake stop pc %#x sp %#x ra %#x\n", g.resume_pc, g.reg(2), g.reg(1));
+        break;  // woken: the loop's top asks for the signal
       case Stop::kError: return g.error;
       case Stop::kAction: err = perform(g, g.pending, Origin::kCall, &g.pending_frame); break;
       case Stop::kSigreturn: err = signal_return(g); break;

@@ -23,7 +23,6 @@ SysResult<std::unique_ptr<Channel>> Channel::create() {
   if (ftruncate(c->memfd_, sizeof(ChannelShared)) != 0) return fail(errno);
   c->sh_ = map_channel(c->memfd_);
   if (!c->sh_) return fail(errno);
-  madvise(c->sh_, sizeof(ChannelShared), MADV_DONTFORK);  // only its own guest maps it (see GuestMemory)
   new (c->sh_) ChannelShared{};
   c->sh_->magic = kChannelMagic;
   c->sh_->version = 1;
@@ -31,6 +30,8 @@ SysResult<std::unique_ptr<Channel>> Channel::create() {
   if (c->doorbell_ < 0) return fail(errno);
   return c;
 }
+
+void Channel::not_inherited() { madvise(sh_, sizeof(ChannelShared), MADV_DONTFORK); }
 
 Channel::~Channel() {
   if (kernel_) detach(*kernel_);

@@ -20,6 +20,9 @@ class Channel : public Poller {
   static SysResult<std::unique_ptr<Channel>> create();
   ~Channel() override;
 
+  // Processes forked from this one do not get this mapping (guest host
+  // processes map their own channel; none may see another guest's).
+  void not_inherited();
   int memfd() const { return memfd_; }
   int doorbell_fd() const { return doorbell_; }
   ChannelShared* shared() { return sh_; }

@@ -59,6 +59,7 @@ SysResult<GuestThread*> Personality::add_thread(int tid, int* guest_control) {
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return fail(errno);
   t->tid = tid;
   t->channel = std::move(*ch);
+  t->channel->not_inherited();
   t->control_fd = sv[0];
   *guest_control = sv[1];
   t->channel->set_owner(address(), uint32_t(tid));
