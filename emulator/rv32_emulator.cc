@@ -200,6 +200,10 @@ std::string run_riscv32(const BootInfo& boot, int memfd, SyscallPort& port) {
       uc_hook_add(uc, &h, UC_HOOK_MEM_INVALID, reinterpret_cast<void*>(hook_bad_access), &g, 1,
                   0))
     return "uc_hook_add failed";
+  if (getenv("PSX_EMU_BLOCKHOOK")) {
+    static auto noop = +[](uc_engine*, uint64_t, uint32_t, void*) {};
+    uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(noop), nullptr, 1, 0);
+  }
   g.set_reg(2, uint32_t(boot.sp));  // everything else starts at 0, as on Linux
   install_wake_handler(uc);
   port.started();

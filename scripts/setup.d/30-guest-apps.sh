@@ -353,11 +353,25 @@ build_arch() {
   [ ${#fresh[@]} -gt 0 ] || say "guest apps ($arch): lua sqlite3 busybox up to date"
 }
 
+# A tree to import into a store: bin/busybox and one symlink per applet, so that
+# `psx store import $PSX_CACHE/apps/ARCH/busybox-root /` installs BusyBox as a
+# system would. The applet list is the x86_64 build's (both use one config).
+busybox_root() {
+  local arch="$1" root="$apps/$1/busybox-root" a
+  [ -x "$apps/$arch/busybox" ] && [ -x "$apps/x86_64/busybox" ] || return 0
+  rm -rf "$root.new"; mkdir -p "$root.new/bin"
+  cp "$apps/$arch/busybox" "$root.new/bin/busybox"
+  for a in $("$apps/x86_64/busybox" --list); do [ "$a" = busybox ] || ln -s busybox "$root.new/bin/$a"; done
+  rm -rf "$root"; mv "$root.new" "$root"
+}
+
 if [ -x "$rv32_cc" ]; then arches=(x86_64 riscv32); else arches=(x86_64); fi
 compute_keys "${arches[@]}"
 build_arch x86_64
+busybox_root x86_64
 if [ -x "$rv32_cc" ]; then
   build_arch riscv32
+  busybox_root riscv32
 else
   say "riscv32 guest apps skipped: $rv32_cc not there yet (a later set-up run builds them)"
 fi
