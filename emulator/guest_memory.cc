@@ -140,6 +140,11 @@ std::string GuestMemory::protect(uint64_t va, uint64_t len, uint32_t prot) {
   return "";
 }
 
+void GuestMemory::drop_code_translations() {
+  for (auto& [va, e] : entries_)
+    if (is_code(e.prot)) uc_ctl_remove_cache(uc_, uint64_t{va}, uint64_t{va + e.len});
+}
+
 void GuestMemory::drop_writable_code_translations() {
   for (auto& [va, e] : entries_)
     if (is_writable_code(e.prot)) uc_ctl_remove_cache(uc_, uint64_t{va}, uint64_t{va + e.len});

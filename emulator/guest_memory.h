@@ -41,6 +41,8 @@ class GuestMemory {
   // translations are dropped (fence.i semantics for kernel writes).
   bool has_writable_code() const { return writable_code_ > 0; }
   void drop_writable_code_translations();
+  // Every executable mapping's translations (new hooks apply to new translations only).
+  void drop_code_translations();
 
   // Copies between the guest's addresses and host memory the way the kernel
   // does for a signal frame: false (nothing or part done) if a page in the

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 
 #include "emulator/rv32_guest.h"
 #include "syscalls/linux_riscv32_numbers.h"
@@ -83,7 +82,6 @@ std::string deliver(Guest& g, const Completion& c, Origin origin, const Frame* c
       ctx.x[kA0] = uint32_t(c.result);
     }
   }
-  if (getenv("PSX_EMU_DEBUG")) fprintf(stderr, "DBG deliver sig %d origin %d pc %#x sp %#x ra %#x a0 %#x s0 %#x\n", sig, int(origin), ctx.x[0], ctx.x[2], ctx.x[1], ctx.x[10], ctx.x[8]);
   auto at = sigframe_address(ctx.x[kSp], d);
   auto bytes = build_sigframe(ctx, d);
   if (!at || !g.mem->write(*at, bytes.data(), bytes.size())) {
@@ -222,7 +220,6 @@ std::string signal_return(Guest& g) {
   uint8_t uc[kUcSize];
   if (!g.mem->read(uc_va, uc, sizeof uc)) return raise_fault(g, Fault{SIGSEGV, 0, g.resume_pc, kSiKernel});
   SigreturnState s = parse_ucontext(uc);
-  if (getenv("PSX_EMU_DEBUG")) fprintf(stderr, "DBG sigreturn pc %#x sp %#x ra %#x a0 %#x s0 %#x\n", s.ctx.x[0], s.ctx.x[2], s.ctx.x[1], s.ctx.x[10], s.ctx.x[8]);
   g.set_context(s.ctx);
   // The personality restores the mask; its answer may carry the next signal,
   // delivered over the restored registers.
@@ -240,25 +237,23 @@ std::string signal_check(Guest& g) {
 }
 
 // --- kWakeSignal ---------------------------------------------------------
-// Unicorn 2.0.1's uc_emu_stop only sets uc->stop_request and calls qemu's
-// cpu_exit (two atomic stores that make the running block chain exit at the
-// next block boundary); Unicorn's own timeout thread calls it asynchronously
-// the same way. It is called only while uc_emu_start runs (init_done is set,
-// so UC_INIT allocates nothing).
+// Unicorn 2.0.1 cannot be stopped precisely from a signal handler:
+// uc_emu_stop's exit request is also checked after every load and store
+// inside a translation block, and Unicorn then reports the block's start as
+// the pc with the registers and memory of the middle of the block, so
+// resuming runs the block's first instructions twice (README.md). The
+// handler therefore only sets a flag; uc_emu_stop is called from the block
+// hook, synchronously, where the pc is exact.
 namespace {
-uc_engine* volatile g_wake_uc = nullptr;
-volatile sig_atomic_t g_running = 0, g_in_call = 0, g_woken = 0;
+volatile sig_atomic_t g_in_call = 0, g_woken = 0;
 
 void on_wake(int, siginfo_t*, void*) {
   // In a round trip: the personality delivers at the call's return.
-  if (g_in_call) return;
-  g_woken = 1;
-  if (g_running && g_wake_uc) uc_emu_stop(g_wake_uc);
+  if (!g_in_call) g_woken = 1;
 }
 }  // namespace
 
-void install_wake_handler(uc_engine* uc) {
-  g_wake_uc = uc;
+void install_wake_handler() {
   struct sigaction sa = {};
   sa.sa_sigaction = on_wake;
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
@@ -276,7 +271,6 @@ bool take_wake() {
   return true;
 }
 bool wake_pending() { return g_woken != 0; }
-void set_running(bool on) { g_running = on; }
 void set_in_call(bool on) { g_in_call = on; }
 
 }  // namespace psx::emu

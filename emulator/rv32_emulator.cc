@@ -4,13 +4,12 @@
 // the interrupt hook when its completion needs nothing but registers; one
 // that changes mappings, forks or delivers a signal, rt_sigreturn, every
 // fault and every wake stop the engine and are handled in the loop
-// (rv32_completion.cc).
+// (rv32_completion.cc). Once the guest installs a signal handler, a block
+// hook stops the engine at the next block start after a wake (README.md).
 #include "emulator/rv32_emulator.h"
 
 #include <signal.h>
 #include <time.h>
-#include <cstdio>
-#include <cstdlib>
 #include <unicorn/unicorn.h>
 
 #include "emulator/guest_memory.h"
@@ -38,6 +37,15 @@ constexpr uint64_t kNoUntil = 0xffffffff;
 constexpr uint64_t kIllIllopc = 1, kTrapBrkpt = 1, kBusAdraln = 1;
 constexpr uint64_t kSegvMaperr = 1, kSegvAccerr = 2;
 
+// rt_sigaction that installed a handler (not SIG_DFL, SIG_IGN): from now on
+// a wake must stop the guest wherever it runs, which takes the block hook.
+// musl's riscv32 k_sigaction starts with the handler.
+bool installs_handler(Guest& g, const Frame& f, const Completion& c) {
+  if (f.nr != rv32::kRtSigaction || c.result != 0 || f.args[1] == 0) return false;
+  uint32_t handler = 0;
+  return g.mem->read(f.args[1], &handler, sizeof handler) && handler > 1;
+}
+
 void on_ecall(Guest& g) {
   static constexpr int kArgs[6] = {10, 11, 12, 13, 14, 15};  // a0..a5
   int32_t nr = int32_t(g.reg(17));  // a7
@@ -47,11 +55,12 @@ void on_ecall(Guest& g) {
   for (int i = 0; i < 6; ++i) f.args[i] = g.reg(kArgs[i]);
   Completion c;
   if (!g.call(f, &c)) return g.fail(g.error);
+  if (!g.has_block_hook && installs_handler(g, f, c)) g.want_block_hook = true;
   if (c.action == Action::kNone || c.action == Action::kSetThreadPointer || c.action == Action::kExit ||
       c.action == Action::kKillSelf) {
     g.set_reg(10, uint32_t(c.result));
     apply_inline_action(g, c);
-    if (g.mem->has_writable_code()) g.stop_with(Stop::kCodeSync);
+    if (g.mem->has_writable_code() || g.want_block_hook) g.stop_with(Stop::kCodeSync);
     return;
   }
   g.pending = c;
@@ -138,6 +147,12 @@ bool hook_bad_access(uc_engine*, uc_mem_type type, uint64_t addr, int, int64_t, 
   return false;  // not handled: the engine stops
 }
 
+// Installed once the guest has a signal handler: a wake stops the engine
+// here, before the block's first instruction, with the pc exact.
+void hook_block(uc_engine* uc, uint64_t, uint32_t, void*) {
+  if (wake_pending()) uc_emu_stop(uc);
+}
+
 std::string check_boot(const BootInfo& boot) {
   if (boot.abi != Abi::kLinuxRiscv32) return "boot record is not for the riscv32 ABI";
   if (boot.nregions == 0 || boot.nregions > kMaxBootRegions) return "boot record region count";
@@ -200,12 +215,8 @@ std::string run_riscv32(const BootInfo& boot, int memfd, SyscallPort& port) {
       uc_hook_add(uc, &h, UC_HOOK_MEM_INVALID, reinterpret_cast<void*>(hook_bad_access), &g, 1,
                   0))
     return "uc_hook_add failed";
-  if (getenv("PSX_EMU_BLOCKHOOK")) {
-    static auto noop = +[](uc_engine*, uint64_t, uint32_t, void*) {};
-    uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(noop), nullptr, 1, 0);
-  }
   g.set_reg(2, uint32_t(boot.sp));  // everything else starts at 0, as on Linux
-  install_wake_handler(uc);
+  install_wake_handler();
   port.started();
 
   g.resume_pc = uint32_t(boot.entry);
@@ -214,29 +225,28 @@ std::string run_riscv32(const BootInfo& boot, int memfd, SyscallPort& port) {
     // Spurious ones (a wake that raced a call's return) cost one round trip.
     if (take_wake())
       if (auto err = signal_check(g); !err.empty()) return err;
-    g.stop = Stop::kNone;
-    set_running(true);
-    if (wake_pending()) {  // arrived after the check: take it first
-      set_running(false);
-      continue;
+    if (g.want_block_hook) {
+      if (uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(hook_block), nullptr, 1, 0))
+        return "uc_hook_add (block) failed";
+      mem.drop_code_translations();  // translated before the hook: without its call
+      g.has_block_hook = true;
+      g.want_block_hook = false;
     }
-    // A wake from here until Unicorn has reset its stop request is lost to
-    // the engine (it stays pending here): the kernel host wakes again 5 ms later.
+    g.stop = Stop::kNone;
     uc_err e = uc_emu_start(uc, g.resume_pc, kNoUntil, 0, 0);
-    set_running(false);
     Stop stop = g.stop;
     if (stop == Stop::kNone && (e != UC_ERR_OK || !wake_pending()))
       return e != UC_ERR_OK ? std::string("uc_emu_start: ") + uc_strerror(e) : "the engine stopped without a reason";
     g.resume_pc = g.pc();
     std::string err;
     switch (stop) {
-      case Stop::kNone:
-        if (getenv("PSX_EMU_DEBUG")) fprintf(stderr, "DBG wake stop pc %#x sp %#x ra %#x\n", g.resume_pc, g.reg(2), g.reg(1));
-        break;  // woken: the loop's top asks for the signal
+      case Stop::kNone: break;  // woken (block hook): the loop's top asks for the signal
       case Stop::kError: return g.error;
       case Stop::kAction: err = perform(g, g.pending, Origin::kCall, &g.pending_frame); break;
       case Stop::kSigreturn: err = signal_return(g); break;
-      case Stop::kCodeSync: mem.drop_writable_code_translations(); break;
+      case Stop::kCodeSync:
+        if (mem.has_writable_code()) mem.drop_writable_code_translations();
+        break;
       case Stop::kDataFault:
         finish_data_fault(g);
         [[fallthrough]];

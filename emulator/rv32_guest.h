@@ -23,7 +23,7 @@ struct Fault {
 };
 
 enum class Stop {
-  kNone,       // uc_emu_stop from the wake handler (or nothing at all)
+  kNone,       // the block hook saw a wake (or nothing at all)
   kAction,     // `pending` (answering `pending_frame`) needs a stopped engine
   kSigreturn,  // the guest called rt_sigreturn (a7 = 139); no frame sent yet
   kCodeSync,   // drop translations of writable code after a system call
@@ -44,6 +44,10 @@ struct Guest {
   Frame pending_frame{};
   Fault fault;
   std::string error;
+  // Wakes (install_wake_handler): the guest installed a signal handler, so
+  // the block hook that stops the engine at a wake is due / in place.
+  bool want_block_hook = false;
+  bool has_block_hook = false;
 
   uint32_t reg(int r) {
     uint32_t v = 0;
@@ -103,12 +107,12 @@ std::string signal_check(Guest& g);
 // Sends a fault frame and carries out the answer (resume_pc is the fault's pc).
 std::string raise_fault(Guest& g, const Fault& f);
 
-// kWakeSignal: installed once per process; the handler stops the engine at
-// the next block boundary when the guest is running its own code.
-void install_wake_handler(uc_engine* uc);
-bool take_wake();            // a wake arrived since the last call (and clears it)
+// kWakeSignal (emulator/README.md, "Signals"): the handler only notes the
+// wake; the engine stops for it at the next block start once the guest has a
+// handler (the block hook in rv32_emulator.cc), or at its next stop anyway.
+void install_wake_handler();
+bool take_wake();           // a wake arrived since the last call (and clears it)
 bool wake_pending();
-void set_running(bool on);   // the engine runs guest code (uc_emu_start)
-void set_in_call(bool on);   // a round trip to the kernel host is under way
+void set_in_call(bool on);  // a round trip to the kernel host is under way
 
 }  // namespace psx::emu

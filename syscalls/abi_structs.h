@@ -63,11 +63,13 @@ static_assert(sizeof(Timespec) == 16);
 struct X86Sigaction {
   uint64_t handler, flags, restorer, mask;
 };
+// riscv32 as musl (and qemu-riscv32) lay it out: musl defines SA_RESTORER for
+// riscv32 and passes its __restore_rt; the mask is two 32-bit words.
 struct Rv32Sigaction {
-  uint32_t handler, flags;
-  uint64_t mask;
+  uint32_t handler, flags, restorer;
+  uint32_t mask[2];
 };
-static_assert(sizeof(X86Sigaction) == 32 && sizeof(Rv32Sigaction) == 16);
+static_assert(sizeof(X86Sigaction) == 32 && sizeof(Rv32Sigaction) == 20);
 
 // Terminal ioctls (the same numbers on x86-64 and asm-generic).
 inline constexpr uint32_t kTCGETS = 0x5401, kTCSETS = 0x5402, kTCSETSW = 0x5403, kTCSETSF = 0x5404,

@@ -74,7 +74,8 @@ Outcome sys_rt_sigaction(Personality& p, Call& c) {
       if (!h) return Outcome::error(EFAULT);
       abi::Rv32Sigaction k;
       memcpy(&k, *h, sizeof k);
-      next = SignalAction{k.handler, k.flags, 0, k.mask & ~kUnblockable};
+      uint64_t mask = k.mask[0] | uint64_t(k.mask[1]) << 32;
+      next = SignalAction{k.handler, k.flags, k.restorer, mask & ~kUnblockable};
     }
   }
   if (oact) {
@@ -86,7 +87,8 @@ Outcome sys_rt_sigaction(Personality& p, Call& c) {
     } else {
       auto h = p.mem().translate(oact, sizeof(abi::Rv32Sigaction), true);
       if (!h) return Outcome::error(EFAULT);
-      abi::Rv32Sigaction k{uint32_t(cur.handler), uint32_t(cur.flags), cur.mask};
+      abi::Rv32Sigaction k{uint32_t(cur.handler), uint32_t(cur.flags), uint32_t(cur.restorer),
+                           {uint32_t(cur.mask), uint32_t(cur.mask >> 32)}};
       memcpy(*h, &k, sizeof k);
     }
   }

@@ -62,8 +62,8 @@ class FakeKernel final : public SyscallPort {
     }
     if (f.flags & kFramePsx) {
       if (f.nr == kPsxForkDone) c.result = int64_t(a[0]);  // the port could not fork: its error
-      if (f.nr == kPsxSignalCheck && wake_handler_ && woken_) {
-        wake_handler_ = 0;
+      if (f.nr == kPsxSignalCheck && wakes_sent_ > wakes_answered_) {
+        wakes_answered_++;
         return signal(c, SIGUSR1, 0, 0, wake_va_, false);
       }
       return c;
@@ -77,16 +77,22 @@ class FakeKernel final : public SyscallPort {
         }
         c.result = -EINTR;
         return signal(c, SIGALRM, 0x80, 0, uint32_t(a[2]), a[1] != 0);
-      case kNrTestWakeLater: {
-        wake_handler_ = wake_va_ = uint32_t(a[0]);
+      case kNrTestWakeLater:
+      case kNrTestWakes: {
+        wake_va_ = uint32_t(a[0]);
+        int count = f.nr == kNrTestWakes ? int(a[1]) : 1;
+        long delay_us = f.nr == kNrTestWakes ? 2000 : 20000;
         pid_t tid = pid_t(syscall(SYS_gettid));
-        std::thread([this, tid] {
-          usleep(20000);
-          woken_ = true;
-          syscall(SYS_tgkill, getpid(), tid, kWakeSignal);
+        std::thread([this, tid, count, delay_us] {
+          for (int i = 0; i < count; i++) {
+            usleep(useconds_t(delay_us));
+            wakes_sent_++;
+            syscall(SYS_tgkill, getpid(), tid, kWakeSignal);
+          }
         }).detach();
         break;
       }
+      case 134: break;  // rt_sigaction: accepted (the emulator reads the handler itself)
       case 139: break;  // rt_sigreturn: the frame (and its mask) is recorded
       case 220:         // clone: fork, which the fake port cannot do
         c.action = Action::kFork;
@@ -210,9 +216,9 @@ class FakeKernel final : public SyscallPort {
   std::string read_data_;
   std::vector<Mapping> maps_;
   uint64_t next_va_ = 0x60000000;
-  uint32_t fault_handler_ = 0, wake_handler_ = 0, wake_va_ = 0;
-  int interrupted_ = 0;
-  std::atomic<bool> woken_{false};
+  uint32_t fault_handler_ = 0, wake_va_ = 0;
+  int interrupted_ = 0, wakes_answered_ = 0;
+  std::atomic<int> wakes_sent_{0};
   SignalDelivery delivery_{};
 };
 

@@ -17,8 +17,9 @@ namespace psx::emu::test {
 // Test-only syscall: answered with Action::kSetThreadPointer(a0).
 inline constexpr int32_t kNrTestSetTp = 1000;
 // Signal test calls (guest_cases.S): a fault handler; an interrupted call;
-// a wake from outside 20 ms later. Deliveries save kFakeSavedMask.
-inline constexpr int32_t kNrTestFaultHandler = 1001, kNrTestInterrupted = 1002, kNrTestWakeLater = 1003;
+// a wake from outside 20 ms later; a series of wakes. Deliveries save kFakeSavedMask.
+inline constexpr int32_t kNrTestFaultHandler = 1001, kNrTestInterrupted = 1002, kNrTestWakeLater = 1003,
+                        kNrTestWakes = 1004;
 inline constexpr uint64_t kFakeSavedMask = 0xabcd00001234;
 
 struct ChildResult {

@@ -161,7 +161,7 @@ t_fencei:
 # installs a handler for faults (a0), 1002 answers -EINTR with SIGALRM for
 # handler a2 (a1: SA_RESTART) once and a0 + 1 after, 1003 sends kWakeSignal
 # to this thread 20 ms later and answers the signal check with SIGUSR1 for
-# handler a0. Handlers return through the trampoline the test names as
+# handler a0; 1004 sends a1 wakes 2 ms apart, each answered so. Handlers return through the trampoline the test names as
 # BootInfo::sigreturn.
 
 # A SIGILL handler that moves the saved pc past the instruction; a0, s0 and
@@ -240,9 +240,17 @@ h_count:
         ret
 
 # A guest spinning in its own code, woken: the handler (SIGUSR1) sets the
-# flag the loop waits for, clobbering the loop's t0. exit(flag) = 10.
+# flag the loop waits for, clobbering the loop's t0. exit(flag) = 10. The
+# handler is installed with rt_sigaction first: that is what makes the
+# emulator stop for wakes anywhere (its block hook).
         .globl t_sig_wake
 t_sig_wake:
+        li a0, 10
+        la a1, act_flag
+        li a2, 0
+        li a3, 8
+        li a7, 134
+        ecall
         la a0, h_flag
         li a7, 1003
         ecall
@@ -259,6 +267,44 @@ h_flag:
         sw a0, 0(t0)
         li t0, 0
         ret
+
+# Twenty wakes 2 ms apart while a loop pushes, stores, loads back and pops:
+# every stop must resume exactly where it was (Unicorn 2.0.1 reports a block's
+# start after an asynchronous stop in its middle). exit(0) if every check held.
+        .globl t_sig_wake_loop
+t_sig_wake_loop:
+        li a0, 10
+        la a1, act_count
+        li a2, 0
+        li a3, 8
+        li a7, 134
+        ecall
+        la a0, h_count
+        li a1, 20
+        li a7, 1004
+        ecall
+        mv s0, sp
+        la s1, handled
+        li s2, 0
+1:      addi sp, sp, -16
+        addi s2, s2, 1
+        sw s2, 0(sp)
+        sw s2, 4(sp)
+        lw t1, 0(sp)
+        lw t2, 4(sp)
+        bne t1, s2, 9f
+        bne t2, s2, 9f
+        addi sp, sp, 16
+        lw t3, 0(s1)
+        li t4, 20
+        blt t3, t4, 1b
+        bne sp, s0, 9f
+        li a0, 0
+        li a7, 93
+        ecall
+9:      li a0, 1
+        li a7, 93
+        ecall
 
 # fork through a port that cannot: kPsxForkDone carries -ENOSYS, whose
 # answer is fork's result. exit(-result) = 38.
@@ -301,6 +347,10 @@ handled:
         .word 0
 flag:
         .word 0
+act_flag:
+        .word h_flag, 0, 0, 0, 0
+act_count:
+        .word h_count, 0, 0, 0, 0
         .balign 4096
         .globl data_end
 data_end:

@@ -105,6 +105,12 @@ TEST(Rv32Signals, WakeStopsARunningGuestAndAsksForTheSignal) {
   EXPECT_EQ(with_nr(r, 139).size(), 1u);
 }
 
+TEST(Rv32Signals, WakesStopTheGuestExactlyBetweenBlocks) {
+  ChildResult r = run_in_child(cases("t_sig_wake_loop"));
+  expect_exit(r, 0);
+  EXPECT_EQ(with_nr(r, 139).size(), 20u);
+}
+
 TEST(Rv32Fork, APortThatCannotForkReportsItsErrorAsForkDone) {
   ChildResult r = run_in_child(cases("t_fork_unsupported"));
   expect_exit(r, ENOSYS);
