@@ -43,7 +43,7 @@ std::string apply_memory_action(GuestMemory& mem, const Completion& c) {
 // the parent's kPsxForkDone answer (its result is fork's), or the child's
 // kPsxForkChild answer with result 0.
 std::optional<Completion> fork(Guest& g, const Completion& c, const Frame& clone) {
-  long host_pid = g.port->fork_host(uint32_t(c.a[0]));
+  long host_pid = g.port->fork_host(uint32_t(c.a[0]), (c.a[2] & 1) != 0);
   Completion done;
   if (host_pid != 0) {
     Frame f = g.frame(kPsxForkDone, kFramePsx);

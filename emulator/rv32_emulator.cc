@@ -46,6 +46,16 @@ bool installs_handler(Guest& g, const Frame& f, const Completion& c) {
   return g.mem->read(f.args[1], &handler, sizeof handler) && handler > 1;
 }
 
+// sigaltstack's old-stack answer says SS_ONSTACK when the thread runs on the
+// stack it names; only the thread knows its sp (as the native shim does it).
+void mark_on_altstack(Guest& g, const Frame& f, const Completion& c) {
+  if (f.nr != rv32::kSigaltstack || c.result != 0 || f.args[1] == 0) return;
+  uint32_t ss[3];  // ss_sp, ss_flags, ss_size
+  if (!g.mem->read(f.args[1], ss, sizeof ss) || (ss[1] & kSsDisable) || !on_stack(g.reg(2), ss[0], ss[2])) return;
+  ss[1] |= kSsOnStack;
+  g.mem->write(f.args[1] + 4, &ss[1], 4);
+}
+
 void on_ecall(Guest& g) {
   static constexpr int kArgs[6] = {10, 11, 12, 13, 14, 15};  // a0..a5
   int32_t nr = int32_t(g.reg(17));  // a7
@@ -56,6 +66,7 @@ void on_ecall(Guest& g) {
   Completion c;
   if (!g.call(f, &c)) return g.fail(g.error);
   if (!g.has_block_hook && installs_handler(g, f, c)) g.want_block_hook = true;
+  mark_on_altstack(g, f, c);
   if (c.action == Action::kNone || c.action == Action::kSetThreadPointer || c.action == Action::kExit ||
       c.action == Action::kKillSelf) {
     g.set_reg(10, uint32_t(c.result));

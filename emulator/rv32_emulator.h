@@ -33,11 +33,17 @@ class SyscallPort {
   // Action::kFork's host steps: receive the child's descriptors and clone
   // this process (guest_fork.h). Returns the child's host pid in the parent,
   // -errno in the parent if that failed, 0 in the child, which from then on
-  // speaks for guest thread `child_tid` on its own channel.
-  virtual long fork_host(uint32_t child_tid) { (void)child_tid; return -ENOSYS; }
+  // speaks for guest thread `child_tid` on its own channel. shares_memory:
+  // a vfork child (CLONE_VM|CLONE_VFORK) that keeps the parent's memory object
+  // and so must not answer identity calls from the parent's identity page.
+  virtual long fork_host(uint32_t child_tid, bool shares_memory) {
+    (void)child_tid, (void)shares_memory;
+    return -ENOSYS;
+  }
   // In the child, once kPsxForkChild is answered: every host mapping of the
   // parent's memory object becomes the same range of the child's, in place
-  // (so the pointers Unicorn holds stay valid). "" or what went wrong.
+  // (so the pointers Unicorn holds stay valid); nothing for a vfork child
+  // that shares it. "" or what went wrong.
   virtual std::string fork_child_remap() { return "fork is not supported by this port"; }
 };
 

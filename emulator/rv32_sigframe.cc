@@ -14,10 +14,7 @@ uint32_t get32(const uint8_t* p, uint32_t off) {
 
 bool has_altstack(const SignalDelivery& d) { return d.ss_size != 0 && !(d.ss_flags & kSsDisable); }
 
-// Linux's on_sig_stack for a downward-growing stack: sp in (ss_sp, ss_sp + size].
-bool on_altstack(uint32_t sp, const SignalDelivery& d) {
-  return has_altstack(d) && sp > d.ss_sp && uint64_t(sp) - d.ss_sp <= d.ss_size;
-}
+bool on_altstack(uint32_t sp, const SignalDelivery& d) { return has_altstack(d) && on_stack(sp, d.ss_sp, d.ss_size); }
 
 }  // namespace
 

@@ -37,6 +37,11 @@ struct Rv32Context {
   uint32_t x[32] = {};
 };
 
+// Linux's on_sig_stack for a downward-growing stack: sp in (ss_sp, ss_sp + size].
+inline bool on_stack(uint32_t sp, uint64_t ss_sp, uint64_t ss_size) {
+  return ss_size != 0 && sp > ss_sp && sp - ss_sp <= ss_size;
+}
+
 // Where the frame goes for a thread whose sp is `sp`: on the alternate stack
 // when the handler asks for it and the thread is not already on it, else
 // below sp; 16-byte aligned. Empty when the frame would overflow the

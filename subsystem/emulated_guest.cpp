@@ -68,7 +68,7 @@ class ChannelPort : public emu::SyscallPort {
   // The kWakeSignal handler is in place: the kernel host may now signal us.
   void started() override { __atomic_store_n(&ch_->host_tid, int32_t(syscall(SYS_gettid)), __ATOMIC_RELEASE); }
 
-  long fork_host(uint32_t child_tid) override {
+  long fork_host(uint32_t child_tid, bool shares_memory) override {
     int fds[4];
     int n = guest_fork_receive(kControlFd, fds, 4, host_syscall);
     if (n != 4) return n < 0 ? n : -EPROTO;
@@ -83,11 +83,14 @@ class ChannelPort : public emu::SyscallPort {
     munmap(ch_, sizeof(ChannelShared));  // the parent's: never touched again here
     ch_ = ch;
     tid_ = child_tid;
+    shares_memory_ = shares_memory;
+    if (shares_memory) id_ = nullptr;  // the parent's identity page, not ours
     started();
     return 0;
   }
 
   std::string fork_child_remap() override {
+    if (shares_memory_) return "";  // vfork: the parent's object is ours until execve or exit
     // Unicorn's guest pages and the identity page are MAP_SHARED views of
     // the old object: each is replaced in place (MAP_FIXED, same host
     // address), so the pointers uc_mem_map_ptr was given stay valid.
@@ -112,6 +115,7 @@ class ChannelPort : public emu::SyscallPort {
   pid_t kernel_host_;
   SignalDelivery signal_{};
   MemoryObjectId old_memory_{};
+  bool shares_memory_ = false;
 };
 
 }  // namespace

@@ -187,6 +187,31 @@ bool GuestMemory::hits_host_range(uint64_t va, uint64_t len) const {
   return false;
 }
 
+void GuestMemory::unhold(uint64_t lo, uint64_t hi) {
+  for (size_t i = 0; i < held_.size(); i++)
+    if (held_[i].first == lo && held_[i].second == hi) {
+      held_.erase(held_.begin() + long(i));
+      return;
+    }
+}
+
+uint64_t GuestMemory::blocker_below(uint64_t va, uint64_t len) const {
+  uint64_t low = 0;
+  auto consider = [&](uint64_t lo, uint64_t hi) {
+    if (va < hi && lo < va + len && (!low || lo < low)) low = lo ? lo : 1;
+  };
+  for (auto& [lo, hi] : host_ranges_) consider(lo, hi);
+  for (auto& [lo, hi] : held_) consider(lo, hi);
+  return low;
+}
+
+bool GuestMemory::free_for_placement(uint64_t va, uint64_t len) const {
+  if (hits_host_range(va, len)) return false;
+  for (auto& [lo, hi] : held_)
+    if (va < hi && lo < va + len) return false;
+  return true;
+}
+
 uint64_t GuestMemory::find_free_top_down(uint64_t len, uint64_t lo, uint64_t hi) const {
   uint64_t top = hi;
   // Walk regions from the highest below `hi` downwards, checking each gap.
@@ -197,9 +222,14 @@ uint64_t GuestMemory::find_free_top_down(uint64_t len, uint64_t lo, uint64_t hi)
       auto prev = std::prev(it);
       gap_lo = std::max(lo, prev->second.va + prev->second.len);
     }
-    if (top >= gap_lo + len) {
-      uint64_t cand = page_down(top - len);
-      if (cand >= gap_lo && !hits_host_range(cand, len)) return cand;
+    // Inside the gap, step below whatever of psx's (or held) is in the way.
+    uint64_t gap_top = top;
+    while (gap_top >= gap_lo + len) {
+      uint64_t cand = page_down(gap_top - len);
+      if (cand < gap_lo) break;
+      uint64_t below = blocker_below(cand, len);
+      if (!below) return cand;
+      gap_top = below;
     }
     if (it == regions_.begin()) return 0;
     --it;

@@ -65,6 +65,15 @@ class GuestMemory : public MemorySpace {
   // Guest address ranges psx itself occupies in the guest host process.
   void reserve_host_range(uint64_t lo, uint64_t hi) { host_ranges_.push_back({lo, hi}); }
   bool hits_host_range(uint64_t va, uint64_t len) const;
+  // Ranges a thread was told to unmap but may not have unmapped yet: no new
+  // mapping is placed there until that thread's next call (another thread's
+  // MAP_FIXED_NOREPLACE would meet the old mapping).
+  void hold(uint64_t lo, uint64_t hi) { held_.push_back({lo, hi}); }
+  void unhold(uint64_t lo, uint64_t hi);
+  // Where psx may put a mapping of its choosing (not psx's pages, not held).
+  bool free_for_placement(uint64_t va, uint64_t len) const;
+  // The lowest start of a psx or held range overlapping [va, va+len), or 0.
+  uint64_t blocker_below(uint64_t va, uint64_t len) const;
   // Highest free gap of `len` bytes inside [lo, hi), or 0.
   uint64_t find_free_top_down(uint64_t len, uint64_t lo, uint64_t hi) const;
 
@@ -81,6 +90,7 @@ class GuestMemory : public MemorySpace {
   std::map<uint64_t, uint64_t> free_;  // off -> len
   std::map<uint64_t, Region> regions_;  // va -> region
   std::vector<std::pair<uint64_t, uint64_t>> host_ranges_;
+  std::vector<std::pair<uint64_t, uint64_t>> held_;
 };
 
 }  // namespace psx

@@ -72,6 +72,7 @@ SysResult<GuestThread*> Personality::add_thread(int tid, int* guest_control) {
 void Personality::remove_thread(GuestThread* t) {
   for (size_t i = 0; i < threads_.size(); i++) {
     if (threads_[i].get() != t) continue;
+    for (auto& [lo, hi] : t->unmapping) mem_->unhold(lo, hi);
     // A wait parked elsewhere must not be answered to nobody (a reaped
     // child's status would be lost): withdraw it.
     if (t->busy && t->call.cont && t->call.parked_on.process != kNone) {
@@ -302,6 +303,9 @@ void Personality::resume(GuestThread& t, const Message& m) {
 
 void Personality::start_call(GuestThread& t, uint32_t slot) {
   const Frame& f = t.channel->frame(slot);
+  // A new frame: the thread carried out its last completion's action.
+  for (auto& [lo, hi] : t.unmapping) mem_->unhold(lo, hi);
+  t.unmapping.clear();
   t.call = Call{};
   t.call.abi = abi;  // the frame cannot choose another ABI
   t.call.nr = f.nr;
@@ -383,6 +387,12 @@ void Personality::finish(GuestThread& t, Outcome o) {
   }
   t.busy = false;
   t.call.cont = nullptr;
+  // Until this thread has unmapped, another thread's new mapping must not land there.
+  if (threads_.size() > 1 && (o.action == Action::kUnmap || o.action == Action::kRemap)) {
+    uint64_t lo = o.a[0], hi = o.a[0] + o.a[1];
+    mem_->hold(lo, hi);
+    t.unmapping.push_back({lo, hi});
+  }
   t.channel->complete(c);
   if (o.action == Action::kExitThread) {
     thread_exited(t);  // t is gone now

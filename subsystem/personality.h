@@ -108,6 +108,9 @@ struct GuestThread {
   uint64_t ss_sp = 0, ss_size = 0;  // sigaltstack
   uint32_t ss_flags = 2;            // SS_DISABLE
   uint64_t wake_timer = 0;  // retry of kWakeSignal while a signal waits
+  // Ranges its last completion told it to unmap: held (GuestMemory::hold)
+  // until its next frame shows the unmap was done.
+  std::vector<std::pair<uint64_t, uint64_t>> unmapping;
   int fork_child = 0;       // a fork's child awaiting kPsxForkDone
   bool vfork = false;
   std::shared_ptr<void> call_state;  // a long call's own state (execve's image)

@@ -38,7 +38,7 @@ Outcome map_anon(Personality& p, Call& c, uint64_t addr, uint64_t len, uint32_t 
     va = addr;
   } else {
     uint64_t hint = page_down(addr);
-    if (hint >= kPage && hint + plen <= addr_limit(c) && !m.overlaps(hint, plen) && !m.hits_host_range(hint, plen))
+    if (hint >= kPage && hint + plen <= addr_limit(c) && !m.overlaps(hint, plen) && m.free_for_placement(hint, plen))
       va = hint;
     else
       va = m.find_free_top_down(plen, lay.mmap_lo, lay.mmap_hi);
