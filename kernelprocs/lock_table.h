@@ -9,9 +9,9 @@
 //   - flock locks: whole file, owned by an open file description; separate
 //     from record locks (on Linux they do not interact).
 // A lock that cannot be had now either fails (EAGAIN) or waits: the waiting
-// request is parked and answered when a release lets it through. Not yet:
-// EDEADLK detection between waiting processes (it needs several processes,
-// issue 5); a waiter is interrupted only by its process's death.
+// request is parked and answered when a release lets it through, or with
+// EINTR when its process withdraws it (kOpCancel: a signal). Not yet: EDEADLK
+// detection between waiting processes.
 #pragma once
 #include <cstdint>
 #include <deque>

@@ -3,7 +3,7 @@
 // Limits start as the host's (the kernel host runs as the invoking user);
 // RLIMIT_NOFILE is enforced (the personality's nofile_limit), the others are
 // recorded. Usage figures are the guest host process's own, read from
-// /proc/PID; RUSAGE_CHILDREN is zero until processes arrive (issue 5).
+// /proc/PID; RUSAGE_CHILDREN is zero (children's usage is not collected).
 // prctl: PR_SET_NAME and PR_GET_NAME only.
 #include <sched.h>
 #include <sys/prctl.h>
@@ -172,7 +172,7 @@ Outcome sys_prlimit64(Personality& p, Call& c) {
     memcpy(&want.cur, *h, 8);
     memcpy(&want.max, *h + 8, 8);
   }
-  if (pid != 0 && pid != p.pid) return Outcome::error(ESRCH);  // other processes: issue 5
+  if (pid != 0 && pid != p.pid) return Outcome::error(ESRCH);  // other processes: not served
   auto r = set_limit(p, res, new_ptr ? &want : nullptr, &old);
   if (!r) return Outcome::error(r.error().value);
   if (old_ptr) {
@@ -280,7 +280,7 @@ Outcome sys_sched_getaffinity(Personality& p, Call& c) {
   uint64_t lsz = c.wide() ? 8 : 4;
   if (len * 8 < uint64_t(nr_cpu_ids())) return Outcome::error(EINVAL);
   if (len & (lsz - 1)) return Outcome::error(EINVAL);
-  if (pid != 0 && pid != p.pid) return Outcome::error(ESRCH);  // other processes: issue 5
+  if (pid != 0 && pid != p.pid) return Outcome::error(ESRCH);  // other processes: not served
   // The host's mask for the kernel host, whose threads run the guests' calls.
   std::vector<uint8_t> mask(std::max<uint64_t>(8, (std::min<uint64_t>(len, 1 << 16) + 7) & ~7ull));
   long n = syscall(SYS_sched_getaffinity, 0, mask.size(), mask.data());

@@ -3,8 +3,8 @@
 // flock. The personality checks the arguments as Linux does and resolves the
 // range; the locks themselves live in the storage kernel process
 // (kernelprocs/lock_table.h), shared by every guest of this kernel host.
-// Partial: a waiting lock is not interrupted by signals and EDEADLK is not
-// detected (both need several processes, issue 5); console objects (the
+// Partial: EDEADLK is not detected (a signal interrupts a waiting lock
+// through kOpCancel); console objects (the
 // host's stdin/stdout/stderr) take locks that are granted but not recorded.
 #include <fcntl.h>
 #include <sys/file.h>
