@@ -12,6 +12,7 @@
 #include "kernelprocs/proc.h"
 #include "subsystem/launcher.h"
 #include "syscalls/path_request.h"
+#include "syscalls/procfs.h"
 
 namespace psx {
 namespace {
@@ -195,9 +196,9 @@ Outcome start_exec(Personality& p, Call& c, int dirfd, uint64_t path_addr, uint6
   x->kernel = &p.kernel();
   x->space = p.kernel().add_space(x.get());
   x->path = *path;
-  // The running program, by the name BusyBox re-executes itself with.
-  std::string self = "/proc/" + std::to_string(p.pid) + "/exe";
-  if (x->path == "/proc/self/exe" || x->path == self) x->path = p.exe;
+  // The running program, by the name BusyBox re-executes itself with
+  // (/proc/self/exe, /proc/PID/exe and their spellings).
+  if (auto self = proc_self_exe(p, dirfd, *path)) x->path = *self;
   x->img.execfn = *path;
   x->img.argv = std::move(*argv);
   x->img.envp = std::move(*envp);
