@@ -3,7 +3,7 @@
 # record store (~/.local/share/psx/default.psx, or $PSX_STORE), created on
 # first use: the demo program is imported into the store and run from there,
 # natively for x86-64 and emulated for riscv32; what it wrote is then shown
-# from the store.
+# from the store, and BusyBox's shell runs a pipeline of processes on it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${PSX_BUILD:-$root/build}"
@@ -27,3 +27,10 @@ fi
 echo
 echo "== psx store cat /tmp/demo-note.txt (the file the programs appended to)"
 "$psx" store cat /tmp/demo-note.txt
+bb_root="${PSX_CACHE:-$HOME/.cache/psx}/apps/x86_64/busybox-root"
+if [ -d "$bb_root" ]; then
+  echo
+  echo "== BusyBox in the store (/bin/busybox and its applets), its shell running processes and pipes"
+  "$psx" store import "$bb_root" / >/dev/null
+  "$psx" run /bin/sh -c 'cat /tmp/demo-note.txt | sort -r | head -1; (sleep 0.1; echo "a subshell in the background") & wait; echo "the shell ran as pid $$"'
+fi
