@@ -347,14 +347,7 @@ Result<void, LoadError> Subsystem::exec(Personality& p, const ExecImage& x) {
   m.arg[1] = *host;
   kernel_.send(m);
   // Caught signals are back to their defaults: SIGCHLD's treatment may have changed.
-  const SignalAction& chld = p.sigactions[SIGCHLD];
-  Message d;
-  d.dst = Proc::kAddress;
-  d.src = p.address();
-  d.op = kProcDisposition;
-  d.arg[0] = p.pid;
-  d.arg[1] = ((chld.handler == 1 || (chld.flags & SA_NOCLDWAIT)) ? 1 : 0) | ((chld.flags & SA_NOCLDSTOP) ? 2 : 0);
-  kernel_.send(d);
+  p.tell_proc_sigchld();
   return {};
 }
 

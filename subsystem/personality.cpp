@@ -69,20 +69,23 @@ SysResult<GuestThread*> Personality::add_thread(int tid, int* guest_control) {
   return threads_.back().get();
 }
 
+// A wait parked in another kernel process must not be answered to nobody (a
+// reaped child's status would be lost): withdraw it.
+void Personality::withdraw_wait(GuestThread& t) {
+  if (!t.busy || !t.call.cont || t.call.parked_on.process == kNone) return;
+  Message cancel;
+  cancel.dst = t.call.parked_on;
+  cancel.src = address();
+  cancel.op = kOpCancel;
+  cancel.arg[0] = t.call.wait_tag;
+  kernel_.send(cancel);
+}
+
 void Personality::remove_thread(GuestThread* t) {
   for (size_t i = 0; i < threads_.size(); i++) {
     if (threads_[i].get() != t) continue;
     for (auto& [lo, hi] : t->unmapping) mem_->unhold(lo, hi);
-    // A wait parked elsewhere must not be answered to nobody (a reaped
-    // child's status would be lost): withdraw it.
-    if (t->busy && t->call.cont && t->call.parked_on.process != kNone) {
-      Message cancel;
-      cancel.dst = t->call.parked_on;
-      cancel.src = address();
-      cancel.op = kOpCancel;
-      cancel.arg[0] = t->call.wait_tag;
-      kernel_.send(cancel);
-    }
+    withdraw_wait(*t);
     if (t->wake_timer) kernel_.cancel_timer(t->wake_timer);
     t->channel->detach(kernel_);
     kernel_.remove_space(t->scratch_space);
@@ -467,14 +470,7 @@ void Personality::host_exited() {
   // The process is gone: its descriptors close, its waits end.
   for (size_t n = 0; n < fds.size(); n++) close_fd(int(n));
   for (auto& t : threads_) {
-    if (t->busy && t->call.cont && t->call.parked_on.process != kNone) {
-      Message cancel;
-      cancel.dst = t->call.parked_on;
-      cancel.src = address();
-      cancel.op = kOpCancel;
-      cancel.arg[0] = t->call.wait_tag;
-      kernel_.send(cancel);
-    }
+    withdraw_wait(*t);
     t->busy = false;
     t->call.cont = nullptr;
   }

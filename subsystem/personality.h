@@ -192,6 +192,8 @@ class Personality : public KernelProcess {
   // returns its length with the NUL.
   uint32_t set_exe_text();
   uint32_t exe_space() const { return exe_space_; }
+  // Tells proc how this process treats SIGCHLD (auto-reap, stop reports).
+  void tell_proc_sigchld();
 
   int pid, ppid;
   Abi abi;
@@ -257,6 +259,8 @@ class Personality : public KernelProcess {
   // A pending signal t could take now whose action is a guest handler.
   bool handler_signal_ready(GuestThread& t) const;
   void thread_exited(GuestThread& t);
+  void withdraw_wait(GuestThread& t);
+  void tell_proc_state(int sig);  // stopped by sig, or continued (0)
   void itimer_expired();
   void stop_process(int sig);
   void continue_process();

@@ -148,6 +148,10 @@ void Personality::stop_process(int sig) {
   if (stopped || exited) return;
   stopped = true;
   if (host_pid_ > 0) ::kill(host_pid_, SIGSTOP);
+  tell_proc_state(sig);
+}
+
+void Personality::tell_proc_state(int sig) {
   Message m;
   m.dst = Proc::kAddress;
   m.src = address();
@@ -157,16 +161,21 @@ void Personality::stop_process(int sig) {
   kernel_.send(m);
 }
 
-void Personality::continue_process() {
-  stopped = false;
-  if (host_pid_ > 0) ::kill(host_pid_, SIGCONT);
+void Personality::tell_proc_sigchld() {
+  const SignalAction& a = sigactions[SIGCHLD];
   Message m;
   m.dst = Proc::kAddress;
   m.src = address();
-  m.op = kProcStateChanged;
+  m.op = kProcDisposition;
   m.arg[0] = pid;
-  m.arg[1] = 0;
+  m.arg[1] = ((a.handler == 1 || (a.flags & SA_NOCLDWAIT)) ? 1 : 0) | ((a.flags & SA_NOCLDSTOP) ? 2 : 0);
   kernel_.send(m);
+}
+
+void Personality::continue_process() {
+  stopped = false;
+  if (host_pid_ > 0) ::kill(host_pid_, SIGCONT);
+  tell_proc_state(0);
 }
 
 void Personality::schedule_signals() {

@@ -108,12 +108,7 @@ Outcome chunk_read(Personality& p, Call& c, const Message& reply);
 Outcome next_chunk(Personality& p, Call& c) {
   ExecState& x = state(p);
   if (x.done >= x.size) {
-    Message m;
-    m.dst = kStorageAddress;
-    m.src = p.address();
-    m.op = kStorageRelease;
-    m.arg[0] = int64_t(x.ino);
-    p.kernel().send(m);
+    release_inode(p, x.ino);
     x.ino = 0;
     return released_and_loaded(p, c);
   }
@@ -125,12 +120,7 @@ Outcome next_chunk(Personality& p, Call& c) {
 Outcome read_failed(Personality& p, int e) {
   ExecState& x = state(p);
   if (x.ino) {
-    Message m;
-    m.dst = kStorageAddress;
-    m.src = p.address();
-    m.op = kStorageRelease;
-    m.arg[0] = int64_t(x.ino);
-    p.kernel().send(m);
+    release_inode(p, x.ino);
     x.ino = 0;
   }
   return Outcome::error(e);

@@ -15,7 +15,7 @@ namespace {
 
 constexpr uint64_t bit(int sig) { return 1ull << (sig - 1); }
 constexpr uint64_t kUnblockable = bit(SIGKILL) | bit(SIGSTOP);
-constexpr int kSiTkill = -6, kSiQueue = -1, kSiUser = 0;
+constexpr int kSiTkill = -6;  // SI_TKILL: tkill, tgkill, raise
 
 SysResult<uint64_t> read_sigset(Personality& p, uint64_t addr) {
   auto h = p.mem().translate(addr, 8, false);
@@ -25,17 +25,6 @@ SysResult<uint64_t> read_sigset(Personality& p, uint64_t addr) {
   return s;
 }
 
-// Tells proc how the process treats SIGCHLD (auto-reap, stop reports).
-void tell_proc_sigchld(Personality& p) {
-  const SignalAction& a = p.sigactions[SIGCHLD];
-  Message m;
-  m.dst = Proc::kAddress;
-  m.src = p.address();
-  m.op = kProcDisposition;
-  m.arg[0] = p.pid;
-  m.arg[1] = ((a.handler == 1 || (a.flags & SA_NOCLDWAIT)) ? 1 : 0) | ((a.flags & SA_NOCLDSTOP) ? 2 : 0);
-  p.kernel().send(m);
-}
 
 }  // namespace
 
@@ -99,7 +88,7 @@ Outcome sys_rt_sigaction(Personality& p, Call& c) {
     p.pending.discard(sig);
     for (auto& t : p.threads()) t->pending.discard(sig);
   }
-  if (sig == SIGCHLD) tell_proc_sigchld(p);
+  if (sig == SIGCHLD) p.tell_proc_sigchld();
   return Outcome::done(0);
 }
 
