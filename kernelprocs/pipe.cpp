@@ -120,20 +120,30 @@ void PipeProcess::finish_write(Kernel& k, const Waiter& w, int64_t result, uint6
 
 // ---- moving bytes ----
 
+// Takes the oldest parked reader; false (answered, or dropped when its sender
+// is gone) if its buffer cannot take bytes.
+bool PipeProcess::take_reader(Kernel& k, Pipe& p, Waiter& r, uint8_t*& dst) {
+  r = p.reads.front();
+  p.reads.pop_front();
+  if (gone(k, r.m)) return false;
+  auto buf = k.map_buf(r.m.buf, true);
+  if (!buf) {
+    k.send(r.m.reply(-EFAULT));
+    return false;
+  }
+  dst = *buf;
+  return true;
+}
+
 void PipeProcess::pump(Kernel& k, Pipe& p) {
   for (bool moved = true; moved;) {
     moved = false;
     // Bytes in the ring are older than any a parked writer still holds.
     while (p.count && !p.reads.empty()) {
-      Waiter r = p.reads.front();
-      p.reads.pop_front();
-      if (gone(k, r.m)) continue;
-      auto dst = k.map_buf(r.m.buf, true);
-      if (!dst) {
-        k.send(r.m.reply(-EFAULT));
-        continue;
-      }
-      k.send(r.m.reply(int64_t(ring_get(k, p, *dst, r.m.buf.length))));
+      Waiter r;
+      uint8_t* dst;
+      if (!take_reader(k, p, r, dst)) continue;
+      k.send(r.m.reply(int64_t(ring_get(k, p, dst, r.m.buf.length))));
       p.atime = wall_ns();
       moved = true;
     }
@@ -151,16 +161,11 @@ void PipeProcess::pump(Kernel& k, Pipe& p) {
         p.writes.pop_front();
         continue;
       }
-      Waiter r = p.reads.front();
-      p.reads.pop_front();
-      if (gone(k, r.m)) continue;
-      auto dst = k.map_buf(r.m.buf, true);
-      if (!dst) {
-        k.send(r.m.reply(-EFAULT));
-        continue;
-      }
+      Waiter r;
+      uint8_t* dst;
+      if (!take_reader(k, p, r, dst)) continue;
       uint64_t n = std::min<uint64_t>(r.m.buf.length, w.m.buf.length - w.done);
-      memcpy(*dst, *src + w.done, n);
+      memcpy(dst, *src + w.done, n);
       k.copies().process_bytes += n;
       w.done += n;
       p.atime = p.mtime = p.ctime = wall_ns();

@@ -125,6 +125,7 @@ class PipeProcess : public KernelProcess {
   // Moves bytes as far as they go: the ring to parked readers, parked writers
   // to parked readers, parked writers into the ring.
   void pump(Kernel& k, Pipe& p);
+  bool take_reader(Kernel& k, Pipe& p, Waiter& r, uint8_t*& dst);
   // After the counts of an end fell: EPIPE for writers, EOF for readers;
   // the pipe goes when nobody has it open.
   void ends_changed(Kernel& k, Pipe& p);

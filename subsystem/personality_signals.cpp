@@ -180,6 +180,10 @@ void Personality::continue_process() {
 
 void Personality::schedule_signals() {
   if (exited) return;
+  // Called after every call: nothing pending is the common case.
+  uint64_t any = pending.set;
+  for (auto& tp : threads_) any |= tp->pending.set;
+  if (!any) return;
   // A thread in sigtimedwait takes the signals it waits for, blocked as they are.
   uint64_t awaited = 0;
   for (auto& tp : threads_) {

@@ -24,16 +24,6 @@ struct Case {
   bool pty = false;
 };
 
-std::string pattern(size_t n) {
-  std::string s(n, 0);
-  uint32_t x = 7;
-  for (size_t i = 0; i < n; i++) {
-    x = x * 1664525u + 1013904223u;
-    s[i] = char(x >> 24);
-  }
-  return s;
-}
-
 std::vector<Case> cases() {
   std::vector<Case> c = {
       {"hello", "hello", {}},

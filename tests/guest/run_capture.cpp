@@ -217,4 +217,14 @@ RunResult run_capture(const RunSpec& spec) {
   return r;
 }
 
+std::string pattern(size_t n) {
+  std::string s(n, 0);
+  uint32_t x = 7;
+  for (size_t i = 0; i < n; i++) {
+    x = x * 1664525u + 1013904223u;
+    s[i] = char(x >> 24);
+  }
+  return s;
+}
+
 }  // namespace psx::test

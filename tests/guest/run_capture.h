@@ -42,6 +42,8 @@ struct TempDir {
   TempDir& operator=(const TempDir&) = delete;
 };
 std::string describe_status(int status);
+// n bytes of a fixed pseudo-random sequence (stdin for the large-input cases).
+std::string pattern(size_t n);
 
 // Puts the host file `host_file` into `store` (created if missing) as `store_path`, by
 // `psx store import` of a one-file directory. A guest sees only its store's files, so a

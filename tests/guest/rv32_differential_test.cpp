@@ -49,16 +49,6 @@ struct Case {
   std::string not_on_riscv32;  // why the program has no riscv32 build: neither run
 };
 
-std::string pattern(size_t n) {
-  std::string s(n, 0);
-  uint32_t x = 7;
-  for (size_t i = 0; i < n; i++) {
-    x = x * 1664525u + 1013904223u;
-    s[i] = char(x >> 24);
-  }
-  return s;
-}
-
 const QemuDeviation kEnvOrder{QemuDeviation::kEnvReversed, {},
                               "qemu-user builds the guest's envp in reverse order"};
 const QemuDeviation kErrnoDepartures{
